@@ -1,0 +1,51 @@
+// @ts-check
+/**
+ * Bundles the Node-side entry points (the renderer is Vite's job):
+ * the `yonos` CLI, Electron's main process and launcher, and the preload.
+ * Dependencies stay external: native addons (sharp, onnxruntime-node,
+ * better-sqlite3) must be loaded from node_modules at run time.
+ */
+import { build } from 'esbuild';
+
+/** @type {import('esbuild').BuildOptions} */
+const nodeBundle = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  packages: 'external',
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  build({
+    ...nodeBundle,
+    entryPoints: { 'cli/yonos': 'main/cli/yonos.ts' },
+    target: 'node20.19',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  // `npm start` runs the launcher with the user's Node, not Electron's.
+  build({
+    ...nodeBundle,
+    entryPoints: { 'electron/launch': 'main/electron/launch.ts' },
+    target: 'node20.19',
+  }),
+  build({
+    ...nodeBundle,
+    entryPoints: { 'electron/main': 'main/electron/main.ts' },
+    target: 'node22',
+  }),
+  // A sandboxed preload can only be a CommonJS script that requires nothing but
+  // 'electron', so everything else (zod, the contract) is bundled into it.
+  build({
+    ...nodeBundle,
+    entryPoints: { 'electron/preload': 'main/electron/preload.ts' },
+    format: 'cjs',
+    packages: undefined,
+    external: ['electron'],
+    outExtension: { '.js': '.cjs' },
+    target: 'chrome140',
+  }),
+]);

@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { appVersion } from '../shared/version.js';
+import { benchCommand } from './bench-command.js';
+import { serveCommand } from './serve-command.js';
+import { upscaleCommand } from './upscale-command.js';
+
+export interface ProgramContext {
+  /** Where the built renderer lives; `yonos serve` hosts it. */
+  rendererDir: string;
+}
+
+export function buildProgram({ rendererDir }: ProgramContext): Command {
+  return new Command('yonos')
+    .description('Yonos photo enhancer: super-resolution on your own machine')
+    .version(appVersion)
+    .addCommand(upscaleCommand())
+    .addCommand(serveCommand(rendererDir))
+    .addCommand(benchCommand());
+}

@@ -1,0 +1,73 @@
+/**
+ * End to end: the built `yonos` bin starts the web host, and Chromium loads the
+ * Svelte renderer from it, which must reach /api/health with the token.
+ */
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
+import { launchChromium } from './chromium.js';
+
+const bin = packageJson.bin.yonos;
+let serve: ChildProcessByStdio<null, Readable, Readable>;
+let openUrl: string;
+let browser: Browser;
+
+async function waitForServeUrl(child: typeof serve): Promise<string> {
+  let printed = '';
+  for await (const chunk of child.stdout) {
+    printed += String(chunk);
+    const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(printed);
+    if (match) return match[0];
+  }
+  throw new Error(`yonos serve exited without printing its URL:\n${printed}`);
+}
+
+beforeAll(async () => {
+  serve = spawn(process.execPath, [bin, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  serve.stderr.pipe(process.stderr);
+  [openUrl, browser] = await Promise.all([waitForServeUrl(serve), launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser.close();
+  if (serve.exitCode === null) {
+    serve.kill('SIGTERM');
+    await once(serve, 'exit');
+  }
+});
+
+describe('yonos serve in Chromium', () => {
+  it('renders the app, which connects to /api/health with the token', async () => {
+    const page = await browser.newPage();
+    const health = page.waitForResponse((response) => response.url().endsWith('/api/health'));
+    await page.goto(openUrl);
+
+    expect((await health).status()).toBe(200);
+    await page.getByRole('status').filter({ hasText: 'connected' }).waitFor();
+    await page.getByText(`Yonos ${packageJson.version}`).waitFor();
+    // The token is taken out of the address bar once read.
+    expect(page.url()).not.toContain('token=');
+    await page.close();
+  });
+
+  it('shows why it cannot connect when opened without the token', async () => {
+    const page = await browser.newPage();
+    await page.goto(new URL('/', openUrl).href);
+    await page.getByRole('status').filter({ hasText: 'failed' }).waitFor();
+    await page.getByText('no valid token').waitFor();
+    await page.close();
+  });
+});
+
+describe('the yonos bin', () => {
+  it('prints usage', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--help']);
+    expect(stdout).toMatch(/^Usage: yonos/m);
+    expect(stdout).toContain('upscale');
+    expect(stdout).toContain('serve');
+  });
+});

@@ -1,0 +1,111 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { healthReportSchema } from '../../main/shared/contract.js';
+import { createServices } from '../../main/shared/services.js';
+import { startWebHost, type WebHost } from '../../main/server/web-host.js';
+
+const token = 'test-token';
+let rendererDir: string;
+let host: WebHost;
+
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** node:http rather than fetch: the tests must set Host and Origin freely. */
+function get(pathAndQuery: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const { hostname, port } = new URL(host.origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path: pathAndQuery, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  rendererDir = await mkdtemp(path.join(tmpdir(), 'yonos-renderer-'));
+  await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Yonos</title>');
+  host = await startWebHost({ rendererDir, services: createServices(), token });
+});
+
+afterAll(async () => {
+  await host.close();
+  await rm(rendererDir, { recursive: true, force: true });
+});
+
+describe('yonos serve web host', () => {
+  it('listens on loopback only and prints the token in its URL', () => {
+    expect(host.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(host.openUrl).toBe(`${host.origin}/?token=${token}`);
+  });
+
+  it('answers /api/health with a Bearer token', async () => {
+    const reply = await get('/api/health', { Authorization: `Bearer ${token}` });
+    expect(reply.status).toBe(200);
+    expect(healthReportSchema.parse(JSON.parse(reply.body)).status).toBe('ok');
+  });
+
+  it('answers /api/health with ?token=', async () => {
+    expect((await get(`/api/health?token=${token}`)).status).toBe(200);
+  });
+
+  it.each([
+    ['no token', {}],
+    ['a wrong token', { Authorization: 'Bearer not-the-token' }],
+    ['a token of another length', { Authorization: 'Bearer x' }],
+  ])('refuses the API with %s', async (_case, headers: Record<string, string>) => {
+    const reply = await get('/api/health', headers);
+    expect(reply.status).toBe(401);
+    expect(reply.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('refuses requests from another origin, even with the token', async () => {
+    const reply = await get('/api/health', {
+      Authorization: `Bearer ${token}`,
+      Origin: 'http://evil.example',
+    });
+    expect(reply.status).toBe(403);
+  });
+
+  it('accepts requests from its own origin', async () => {
+    const reply = await get('/api/health', {
+      Authorization: `Bearer ${token}`,
+      Origin: host.origin,
+    });
+    expect(reply.status).toBe(200);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    const reply = await get(`/api/health?token=${token}`, { Host: 'evil.example' });
+    expect(reply.status).toBe(403);
+  });
+
+  it('serves the renderer without a token, with protective headers', async () => {
+    const reply = await get('/');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toContain('<title>Yonos</title>');
+    expect(reply.headers['referrer-policy']).toBe('no-referrer');
+    expect(reply.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('does not serve files outside the renderer folder', async () => {
+    expect((await get('/../package.json')).status).toBe(404);
+    expect((await get('/%2e%2e/package.json')).status).toBe(404);
+  });
+
+  it('answers unknown API routes with 404', async () => {
+    expect((await get(`/api/nope?token=${token}`)).status).toBe(404);
+  });
+});
