@@ -1,0 +1,1 @@
+"""YONOS scale-distillation trainer."""

@@ -1,0 +1,101 @@
+"""`yonos-train`: train YONOS models on a folder of photos and evaluate exported model packages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import PRESETS, load_config
+
+
+def _scales(text: str) -> tuple[int, ...]:
+    scales = tuple(int(s) for s in text.split(","))
+    for previous, current in zip(scales, scales[1:]):
+        if current != 2 * previous:
+            raise argparse.ArgumentTypeError("each scale must double the previous one, e.g. 2,4,8")
+    return scales
+
+
+def _steps(text: str) -> list[int]:
+    return [int(s) for s in text.split(",")]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yonos-train", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    pipe = sub.add_parser("pipeline", help="train every stage (AE, teacher, students, decoders) and export ONNX")
+    pipe.add_argument("--data", type=Path, nargs="+", required=True, help="folders of training photos (recursive)")
+    pipe.add_argument("--val", type=Path, nargs="*", help="validation folders (default: 5%% held out of --data)")
+    pipe.add_argument("--out", type=Path, required=True, help="run folder; re-running resumes it")
+    pipe.add_argument("--scales", type=_scales, help="scale chain, default 2,4,8")
+    pipe.add_argument("--preset", default="default", choices=sorted(PRESETS))
+    pipe.add_argument("--config", type=Path, help="TOML file overriding preset fields")
+    pipe.add_argument("--name", help="model family name used in model ids (default: photo)")
+    pipe.add_argument("--direct", action="store_true", default=None,
+                      help="ablation: train each scale with eq. 2 directly, no scale distillation")
+    pipe.add_argument("--plain-decoder", action="store_true", default=None,
+                      help="ablation: fine-tune the paper's plain decoder instead of bicubic + correction")
+    pipe.add_argument("--ae-from", type=Path, help="reuse the autoencoder of another run folder")
+    pipe.add_argument("--unet-from", type=Path, help="reuse the U-Nets of another run folder (decoder ablations)")
+    pipe.add_argument("--device", default="auto", help="auto, cpu or cuda (torchrun sets the rank's GPU)")
+    pipe.add_argument("--bf16", default="auto", choices=["auto", "on", "off"])
+    for name in ("ae-steps", "diffusion-steps", "decoder-steps", "batch", "seed"):
+        pipe.add_argument(f"--{name}", type=int)
+    pipe.add_argument("--realistic-fraction", type=float)
+
+    ev = sub.add_parser("eval", help="score exported models on HR images (PSNR/SSIM-Y vs bicubic)")
+    ev.add_argument("--model", type=Path, nargs="+", required=True, help="model package folders")
+    ev.add_argument("--hr", type=Path, required=True, help="folder of HR images")
+    ev.add_argument("--steps", type=_steps, default=[1], help="comma-separated DDIM step counts, e.g. 1,2,4,16")
+    ev.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic"])
+    ev.add_argument("--crop", type=int, help="centre-crop HR images to this size first (faster)")
+    ev.add_argument("--json", type=Path, help="write the report here")
+    ev.add_argument("--plot", type=Path, help="write a steps-vs-PSNR PNG here")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return _pipeline(args) if args.command == "pipeline" else _eval(args)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"yonos-train: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _pipeline(args: argparse.Namespace) -> int:
+    from .pipeline import prepare_run, reuse_stages, run_pipeline
+    from .runtime import setup_runtime
+
+    config = load_config(args.preset, args.config, scales=args.scales, name=args.name, direct=args.direct,
+                         plain_decoder=args.plain_decoder, ae_steps=args.ae_steps,
+                         diffusion_steps=args.diffusion_steps, decoder_steps=args.decoder_steps,
+                         batch=args.batch, seed=args.seed, realistic_fraction=args.realistic_fraction)
+    runtime = setup_runtime(args.device, args.bf16)
+    reuse_stages(args.out, args.ae_from, args.unet_from)
+    run = prepare_run(config, runtime, args.data, args.val, args.out)
+    for directory in run_pipeline(run):
+        print(directory)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, plot_report
+
+    report = evaluate(args.model, args.hr, args.steps, args.degradation, args.crop)
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    if args.plot:
+        plot_report(report, args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

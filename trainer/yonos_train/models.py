@@ -1,0 +1,201 @@
+"""Small, ONNX-friendly networks: the f4 autoencoder E/D, the denoiser U-Net ẑθ(z_t, z_l, λ_t) and the SR decoder.
+
+No layer normalises over space (no GroupNorm/BatchNorm): the app runs these in overlapping tiles, and a statistic
+taken over a tile would make each tile's output depend on its neighbours' absence, i.e. visible seams. Training
+stays stable without it thanks to He init and damped residual branches (see ../shared/notes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .imaging import resize_like
+from .schedule import LOGSNR_MAX
+
+RESIDUAL_DAMPING = 0.1
+
+
+def conv3(c_in: int, c_out: int, stride: int = 1) -> nn.Conv2d:
+    conv = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1)
+    nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+    nn.init.zeros_(conv.bias)
+    return conv
+
+
+def zero_conv(c_in: int, c_out: int) -> nn.Conv2d:
+    conv = nn.Conv2d(c_in, c_out, 3, padding=1)
+    nn.init.zeros_(conv.weight)
+    nn.init.zeros_(conv.bias)
+    return conv
+
+
+class ResBlock(nn.Module):
+    """x + damped(conv(silu(conv(silu(x))))), optionally modulated by an embedding (FiLM)."""
+
+    def __init__(self, channels: int, emb_dim: int = 0):
+        super().__init__()
+        self.conv1 = conv3(channels, channels)
+        self.conv2 = conv3(channels, channels)
+        self.conv2.weight.data *= RESIDUAL_DAMPING
+        self.film = nn.Linear(emb_dim, 2 * channels) if emb_dim else None
+        if self.film is not None:
+            nn.init.zeros_(self.film.weight)
+            nn.init.zeros_(self.film.bias)
+
+    def forward(self, x: torch.Tensor, emb: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.conv1(F.silu(x))
+        if self.film is not None and emb is not None:
+            scale, shift = self.film(emb)[:, :, None, None].chunk(2, dim=1)
+            h = h * (1 + scale) + shift
+        return x + self.conv2(F.silu(h))
+
+
+@dataclass(frozen=True)
+class AutoencoderSpec:
+    latent_channels: int = 8
+    widths: tuple[int, int] = (32, 64)  # at H/2 and H/4 (f4 latent)
+    blocks: tuple[int, int] = (1, 2)
+
+    factor: int = 4
+
+
+class Encoder(nn.Module):
+    """x (N,3,H,W) → z (N,C,H/4,W/4). Space-to-depth first, so no convolution runs at full resolution."""
+
+    def __init__(self, spec: AutoencoderSpec):
+        super().__init__()
+        w0, w1 = spec.widths
+        self.stem = conv3(12, w0)
+        self.level0 = nn.Sequential(*[ResBlock(w0) for _ in range(spec.blocks[0])])
+        self.down = conv3(w0, w1, stride=2)
+        self.level1 = nn.Sequential(*[ResBlock(w1) for _ in range(spec.blocks[1])])
+        self.out = conv3(w1, spec.latent_channels)
+        # Per-channel latent statistics, set after autoencoder training, so the U-Net sees unit-variance latents.
+        self.register_buffer("latent_mean", torch.zeros(1, spec.latent_channels, 1, 1))
+        self.register_buffer("latent_std", torch.ones(1, spec.latent_channels, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.level0(self.stem(F.pixel_unshuffle(x * 2 - 1, 2)))
+        z = self.out(F.silu(self.level1(self.down(h))))
+        return (z - self.latent_mean) / self.latent_std
+
+
+class Decoder(nn.Module):
+    """z (N,C,H/4,W/4) → x (N,3,H,W). Ends in depth-to-space, for the same reason as the encoder."""
+
+    def __init__(self, spec: AutoencoderSpec):
+        super().__init__()
+        w0, w1 = spec.widths
+        self.stem = conv3(spec.latent_channels, w1)
+        self.level1 = nn.Sequential(*[ResBlock(w1) for _ in range(spec.blocks[1])])
+        self.up = conv3(w1, 4 * w0)
+        self.level0 = nn.Sequential(*[ResBlock(w0) for _ in range(spec.blocks[0] + 1)])
+        self.out = conv3(w0, 12)
+        self.register_buffer("latent_mean", torch.zeros(1, spec.latent_channels, 1, 1))
+        self.register_buffer("latent_std", torch.ones(1, spec.latent_channels, 1, 1))
+
+    def features(self, z: torch.Tensor) -> torch.Tensor:
+        """Half-resolution features, shared with the SR decoder."""
+        h = self.level1(self.stem(z * self.latent_std + self.latent_mean))
+        return self.level0(F.pixel_shuffle(self.up(F.silu(h)), 2))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return (F.pixel_shuffle(self.out(F.silu(self.features(z))), 2) + 1) / 2
+
+
+class SRDecoder(nn.Module):
+    """The product decoder: bicubic(LR) + a zero-initialised correction predicted from z and the LR image.
+
+    At initialisation it outputs exactly the bicubic upscale, so fine-tuning (paper Sec. 3.3) can only learn upward
+    from bicubic quality.
+    """
+
+    def __init__(self, decoder: Decoder, spec: AutoencoderSpec, scale: int):
+        super().__init__()
+        w0 = spec.widths[0]
+        self.scale = scale
+        self.decoder = decoder
+        self.merge = conv3(w0 + 12, w0)
+        self.refine = ResBlock(w0)
+        self.correction = zero_conv(w0, 12)
+
+    def forward(self, z: torch.Tensor, lr: torch.Tensor) -> torch.Tensor:
+        upscaled = resize_like(lr, self.scale)
+        h = torch.cat([self.decoder.features(z), F.pixel_unshuffle(upscaled * 2 - 1, 2)], dim=1)
+        h = self.refine(self.merge(F.silu(h)))
+        return upscaled + F.pixel_shuffle(self.correction(F.silu(h)), 2)
+
+
+class PlainDecoder(nn.Module):
+    """The paper's decoder, fine-tuned as is (for the ablation); takes the same inputs as SRDecoder."""
+
+    def __init__(self, decoder: Decoder):
+        super().__init__()
+        self.decoder = decoder
+
+    def forward(self, z: torch.Tensor, lr: torch.Tensor) -> torch.Tensor:  # noqa: ARG002 - same signature as SRDecoder
+        return self.decoder(z)
+
+
+@dataclass(frozen=True)
+class UNetSpec:
+    latent_channels: int = 8
+    widths: tuple[int, int, int] = (64, 96, 96)
+    mid_blocks: int = 2
+    emb_dim: int = 128
+
+
+def logsnr_embedding(logsnr: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal features of λ/λ_max ∈ [−1, 1] at geometrically spaced frequencies."""
+    half = dim // 2
+    freqs = torch.exp(torch.linspace(0, math.log(200.0), half, device=logsnr.device))
+    angles = (logsnr.float() / LOGSNR_MAX)[:, None] * freqs[None] * math.pi
+    return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+
+class UNet(nn.Module):
+    """ẑθ(z_t, z_l, λ_t): predicts v from concat(z_t, z_l), three levels, FiLM-conditioned on λ."""
+
+    def __init__(self, spec: UNetSpec):
+        super().__init__()
+        c, (w0, w1, w2), e = spec.latent_channels, spec.widths, spec.emb_dim
+        self.emb_dim = e
+        self.embed = nn.Sequential(nn.Linear(e, e), nn.SiLU(), nn.Linear(e, e))
+        self.stem = conv3(2 * c, w0)
+        self.enc0 = ResBlock(w0, e)
+        self.down0 = conv3(w0, w1, stride=2)
+        self.enc1 = ResBlock(w1, e)
+        self.down1 = conv3(w1, w2, stride=2)
+        self.mid = nn.ModuleList([ResBlock(w2, e) for _ in range(spec.mid_blocks)])
+        self.up1 = conv3(w2, w1)
+        self.merge1 = conv3(2 * w1, w1)
+        self.dec1 = ResBlock(w1, e)
+        self.up0 = conv3(w1, w0)
+        self.merge0 = conv3(2 * w0, w0)
+        self.dec0 = ResBlock(w0, e)
+        self.out = conv3(w0, c)
+        self.out.weight.data *= RESIDUAL_DAMPING
+
+    def forward(self, z_t: torch.Tensor, z_l: torch.Tensor, logsnr: torch.Tensor) -> torch.Tensor:
+        emb = self.embed(logsnr_embedding(logsnr, self.emb_dim))
+        h0 = self.enc0(self.stem(torch.cat([z_t, z_l], dim=1)), emb)
+        h1 = self.enc1(self.down0(F.silu(h0)), emb)
+        h = self.down1(F.silu(h1))
+        for block in self.mid:
+            h = block(h, emb)
+        h = self.dec1(self.merge1(F.silu(torch.cat([_upsample(self.up1, h), h1], dim=1))), emb)
+        h = self.dec0(self.merge0(F.silu(torch.cat([_upsample(self.up0, h), h0], dim=1))), emb)
+        return self.out(F.silu(h))
+
+
+def _upsample(conv: nn.Conv2d, h: torch.Tensor) -> torch.Tensor:
+    return conv(F.silu(F.interpolate(h, scale_factor=2.0, mode="nearest")))
+
+
+def count_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

@@ -1,0 +1,104 @@
+"""`yonos-train pipeline`: every stage of Algorithm 1 in order, resuming where a previous run stopped."""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import random
+from pathlib import Path
+
+import torch
+
+from .config import Config, config_to_dict
+from .data import CropSampler, center_crops, load_images, scan_images, split_train_val
+from .export import export_package
+from .runtime import Runtime
+from .train import Run, finetune_decoder, save_run_config, train_autoencoder, train_denoiser
+
+log = logging.getLogger(__name__)
+VALIDATION_CROPS = 16
+
+
+def model_id(config: Config, scale: int) -> str:
+    variant = ("-direct" if config.direct else "") + ("-plaindec" if config.plain_decoder else "")
+    return f"yonos-{config.name}-x{scale}{variant}"
+
+
+def prepare_run(config: Config, runtime: Runtime, data: list[Path], val: list[Path] | None, out: Path) -> Run:
+    files = scan_images(data)
+    if val:
+        train_files, val_files = files, scan_images(val)
+    else:
+        train_files, val_files = split_train_val(files, config.val_fraction)
+        if not val_files:  # tiny folders: validate on the first training image rather than on nothing
+            val_files = train_files[:1]
+    log.info("%d training images, %d validation images", len(train_files), len(val_files))
+    images = load_images(train_files, config.crop)
+    val_images = load_images(val_files[:VALIDATION_CROPS], config.crop)
+    sampler = CropSampler(images, config.crop, random.Random(config.seed))
+    facts = {"train_dirs": [str(d) for d in data], "val_dirs": [str(d) for d in val or []],
+             "train_images": len(images), "val_images": len(val_images)}
+    return Run(config, runtime, out, sampler, center_crops(val_images, config.crop), facts)
+
+
+def run_pipeline(run: Run) -> list[Path]:
+    """AE → per scale: U-Net (teacher, then students distilled from the previous scale) → decoder → export."""
+    config = run.config
+    save_run_config(run)
+    ae = train_autoencoder(run)
+    teacher = None
+    exported = []
+    for scale in config.scales:
+        unet = train_denoiser(run, ae, scale, None if config.direct else teacher, direct=config.direct)
+        teacher = unet
+        decoder = finetune_decoder(run, ae, unet, scale, config.direct)
+        if run.runtime.is_main:
+            directory = run.out / "models" / model_id(config, scale)
+            export_package(config, scale, ae.encoder, unet, decoder, directory, model_id(config, scale),
+                           training_facts(run, scale))
+            exported.append(directory)
+            log.info("exported %s", directory)
+    return exported
+
+
+def training_facts(run: Run, scale: int) -> dict:
+    config = run.config
+    stages = {}
+    for stage_dir in sorted(run.out.iterdir()):
+        done = stage_dir / "done.json"
+        if done.exists():
+            stages[stage_dir.name] = json.loads(done.read_text())
+    return {
+        "data": run.data_facts,
+        "method": "direct (eq. 2 at this scale)" if config.direct
+        else f"scale distillation {' → '.join(f'×{s}' for s in config.scales if s <= scale)}",
+        "decoder": "plain (paper)" if config.plain_decoder else "bicubic + zero-initialised correction",
+        "stages": stages,
+        "hardware": _hardware(run.runtime),
+        "config": config_to_dict(config),
+    }
+
+
+def _hardware(runtime: Runtime) -> str:
+    if runtime.device.type == "cuda":
+        return f"{runtime.world_size}× {torch.cuda.get_device_name(runtime.device)}"
+    return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads" + (
+        ", bf16 autocast" if runtime.bf16 else "")
+
+
+def reuse_stages(out: Path, ae_from: Path | None, unet_from: Path | None) -> None:
+    """Link finished stages of other runs into this one, so ablations share the exact same AE or U-Nets."""
+    sources = [(ae_from, lambda name: name == "ae"), (unet_from, lambda name: name.startswith("unet-"))]
+    for source, wanted in sources:
+        if source is None:
+            continue
+        stages = [d for d in source.iterdir() if d.is_dir() and wanted(d.name) and (d / "final.safetensors").exists()]
+        if not stages:
+            raise FileNotFoundError(f"no finished stages to reuse in {source}")
+        for stage in stages:
+            target = out / stage.name
+            target.mkdir(parents=True, exist_ok=True)
+            for name in ("final.safetensors", "done.json"):
+                if not (target / name).exists():
+                    (target / name).symlink_to((stage / name).resolve())

@@ -1,0 +1,277 @@
+"""The training stages of Algorithm 1: autoencoder, ×2 teacher, scale-distilled students, decoder fine-tuning.
+
+Every stage writes `<out>/<stage>/checkpoint.safetensors` regularly and `final.safetensors` when done, so
+`yonos-train pipeline` resumes exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel
+
+from .checkpoint import load_checkpoint, load_weights, save_checkpoint
+from .config import Config, config_to_dict
+from .data import CropSampler
+from .degrade import degrade_pair
+from .diffusion import ddim_sample, distillation_loss, raw_target_loss, sample_logsnr
+from .imaging import resize_like
+from .losses import psnr_y, reconstruction_loss
+from .models import Decoder, Encoder, PlainDecoder, SRDecoder, UNet
+from .progress import Progress
+from .runtime import Runtime, all_reduce_mean
+
+StepFn = Callable[[nn.Module, torch.Tensor, random.Random], torch.Tensor]
+
+
+@dataclass
+class Run:
+    config: Config
+    runtime: Runtime
+    out: Path
+    sampler: CropSampler
+    val_hr: torch.Tensor  # fixed centre crops for validation
+    data_facts: dict = field(default_factory=dict)
+
+    def stage_dir(self, stage: str) -> Path:
+        return self.out / stage
+
+    def to_device(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(self.runtime.device, memory_format=torch.channels_last)
+
+
+# Stage names.
+def ae_stage() -> str:
+    return "ae"
+
+
+def unet_stage(scale: int, direct: bool) -> str:
+    return f"unet-{'direct-' if direct else ''}x{scale}"
+
+
+def decoder_stage(scale: int, direct: bool, plain: bool) -> str:
+    return f"decoder-{'plain-' if plain else ''}{'direct-' if direct else ''}x{scale}"
+
+
+def run_stage(run: Run, stage: str, model: nn.Module, step_fn: StepFn, steps: int, lr: float,
+              validate: Callable[[], dict[str, float]], finalize: Callable[[], None] | None = None) -> None:
+    """The shared loop: Adam with warmup + cosine decay, grad clipping, checkpoints, validation, progress.
+
+    `finalize` runs once after the last step, before the final weights are written.
+    """
+    stage_dir = run.stage_dir(stage)
+    final = stage_dir / "final.safetensors"
+    if final.exists():
+        load_weights(final, model)
+        return
+    rt = run.runtime
+    model.to(rt.device, memory_format=torch.channels_last).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=lr)
+    checkpoint = stage_dir / "checkpoint.safetensors"
+    start, meta = load_checkpoint(checkpoint, model, optimizer) if checkpoint.exists() else (0, {})
+    elapsed_before, started = float(meta.get("elapsed_s", 0.0)), time.monotonic()
+    trained = DistributedDataParallel(model) if rt.world_size > 1 else model
+    # A fresh stream per (seed, rank, resume point): a resumed run does not replay the crops it already saw.
+    rng = random.Random(f"{run.config.seed}/{rt.rank}/{start}/{stage}")
+    run.sampler.rng = rng
+    torch.manual_seed(run.config.seed * 1000 + rt.rank + start)
+    progress = Progress(run.out / "progress.jsonl", stage, start, steps, enabled=rt.is_main)
+    per_rank_batch = max(1, run.config.batch // rt.world_size)
+    recent: list[float] = []
+    for step in range(start, steps):
+        for group in optimizer.param_groups:
+            group["lr"] = lr * _lr_factor(step, steps)
+        hr = run.sampler.batch(per_rank_batch)
+        with rt.autocast():
+            loss = step_fn(trained, hr, rng)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        recent.append(float(all_reduce_mean(loss.detach().float(), rt)))
+        done = step + 1
+        if done % 10 == 0 or done == steps:
+            progress.update(done, loss=sum(recent) / len(recent), lr=optimizer.param_groups[0]["lr"])
+            recent.clear()
+        if rt.is_main and (done % run.config.checkpoint_every == 0 or done == steps):
+            elapsed = elapsed_before + time.monotonic() - started
+            save_checkpoint(checkpoint, model, optimizer, done, {"elapsed_s": round(elapsed, 1)})
+        if rt.is_main and (done % run.config.validate_every == 0 or done == steps):
+            model.eval()
+            progress.log(step=done, validation=validate())
+            model.train()
+    progress.close()
+    model.eval()
+    if finalize is not None:
+        finalize()
+    if rt.is_main:
+        elapsed = round(elapsed_before + time.monotonic() - started, 1)
+        save_checkpoint(final, model, None, steps, {"elapsed_s": elapsed})
+        (stage_dir / "done.json").write_text(json.dumps({"steps": steps, "elapsed_s": elapsed,
+                                                          "device": str(rt.device), "world_size": rt.world_size}))
+
+
+def _lr_factor(step: int, steps: int, warmup: int = 100) -> float:
+    warmup = min(warmup, max(1, steps // 10))
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, steps - warmup)
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+# Autoencoder.
+
+
+class Autoencoder(nn.Module):
+    def __init__(self, config: Config):
+        super().__init__()
+        self.encoder, self.decoder = Encoder(config.ae), Decoder(config.ae)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+def train_autoencoder(run: Run) -> Autoencoder:
+    config = run.config
+    ae = Autoencoder(config)
+
+    def step(model: nn.Module, hr: torch.Tensor, _: random.Random) -> torch.Tensor:
+        hr = run.to_device(hr)
+        return reconstruction_loss(model(hr), hr, config.fft_weight)
+
+    def validate() -> dict[str, float]:
+        with torch.no_grad():
+            hr = run.to_device(run.val_hr)
+            return {"recon_psnr_y": psnr_y(ae(hr), hr)}
+
+    run_stage(run, ae_stage(), ae, step, config.ae_steps, config.ae_lr, validate,
+              finalize=lambda: set_latent_statistics(run, ae))
+    return ae.eval().requires_grad_(False)
+
+
+@torch.no_grad()
+def set_latent_statistics(run: Run, ae: Autoencoder, batches: int = 16) -> None:
+    """Per-channel mean/std of HR latents, baked into E and D so the diffusion model sees ~unit-variance latents."""
+    latents = torch.cat([ae.encoder(run.to_device(run.sampler.batch(run.config.batch))) for _ in range(batches)])
+    mean = latents.mean(dim=(0, 2, 3), keepdim=True)
+    std = latents.std(dim=(0, 2, 3), keepdim=True).clamp(min=1e-3)
+    for module in (ae.encoder, ae.decoder):
+        module.latent_mean.copy_(mean)
+        module.latent_std.copy_(std)
+
+
+# Denoiser: teacher (eq. 2) and scale-distilled students (eq. 3).
+
+
+@dataclass
+class Conditioning:
+    hr: torch.Tensor
+    lr: torch.Tensor  # student LR, 1/scale
+    lr_teacher: torch.Tensor  # less degraded LR, 2/scale
+
+
+def degrade_mixed(run: Run, hr: torch.Tensor, scale: int, rng: random.Random) -> Conditioning:
+    """The first `realistic_fraction` of the batch gets the realistic preset, the rest bicubic."""
+    n_realistic = round(len(hr) * run.config.realistic_fraction)
+    parts = [(hr[:n_realistic], "realistic"), (hr[n_realistic:], "bicubic")]
+    with torch.autocast("cpu", enabled=False):  # degradations are data preparation: keep them in fp32
+        pairs = [degrade_pair(x, scale, preset, rng) for x, preset in parts if len(x)]
+    return Conditioning(
+        hr=run.to_device(hr),
+        lr=run.to_device(torch.cat([p[0] for p in pairs])),
+        lr_teacher=run.to_device(torch.cat([p[1] for p in pairs])),
+    )
+
+
+def encode_lr(encoder: Encoder, lr: torch.Tensor, scale: int) -> torch.Tensor:
+    """z_l = E(RESIZELIKE(x_l, x_h))."""
+    return encoder(resize_like(lr, scale))
+
+
+def train_denoiser(run: Run, ae: Autoencoder, scale: int, teacher: UNet | None, direct: bool = False) -> UNet:
+    """Algorithm 1, one scale: raw targets when `teacher` is None, else distillation from the frozen teacher.
+
+    `direct` only names the stage: the ablation baseline trained with eq. 2 at a scale other than the first.
+    """
+    config = run.config
+    student = copy.deepcopy(teacher).requires_grad_(True) if teacher is not None else UNet(config.unet)
+    encoder = ae.encoder
+
+    def step(model: nn.Module, hr: torch.Tensor, rng: random.Random) -> torch.Tensor:
+        cond = degrade_mixed(run, hr, scale, rng)
+        with torch.no_grad():
+            z_h = encoder(cond.hr)
+            z_l = encode_lr(encoder, cond.lr, scale)
+        logsnr = sample_logsnr(len(hr), config.p_pure_noise).to(z_h.device)
+        noise = torch.randn_like(z_h)
+        if teacher is None:
+            return raw_target_loss(model, z_h, z_l, logsnr, noise)
+        with torch.no_grad():
+            z_l_teacher = encode_lr(encoder, cond.lr_teacher, scale // 2)
+        return distillation_loss(model, teacher, z_h, z_l, z_l_teacher, logsnr, noise)
+
+    def validate() -> dict[str, float]:
+        return validate_one_step(run, ae, student, None, scale)
+
+    run_stage(run, unet_stage(scale, direct), student, step,
+              config.diffusion_steps, config.diffusion_lr, validate)
+    return student.eval().requires_grad_(False)
+
+
+@torch.no_grad()
+def validate_one_step(run: Run, ae: Autoencoder, unet: UNet, decoder: nn.Module | None, scale: int) -> dict[str, float]:
+    """One-step SR of the fixed validation crops (bicubic LR), next to bicubic itself."""
+    hr = run.to_device(run.val_hr)
+    lr = degrade_pair(hr.cpu(), scale, "bicubic", random.Random(0))[0].to(hr.device)
+    noise = torch.randn(hr.shape[0], run.config.ae.latent_channels, hr.shape[2] // 4, hr.shape[3] // 4,
+                        generator=torch.Generator().manual_seed(0)).to(hr.device)
+    z = ddim_sample(unet, encode_lr(ae.encoder, lr, scale), noise, steps=1)
+    sr = decoder(z, lr) if decoder is not None else ae.decoder(z)
+    return {
+        "psnr_y": psnr_y(sr, hr, border=scale),
+        "bicubic_psnr_y": psnr_y(resize_like(lr, scale), hr, border=scale),
+    }
+
+
+# Decoder fine-tuning on top of the frozen one-step U-Net (Sec. 3.3).
+
+
+def build_decoder(config: Config, ae: Autoencoder, scale: int) -> nn.Module:
+    decoder = copy.deepcopy(ae.decoder).requires_grad_(True)
+    return PlainDecoder(decoder) if config.plain_decoder else SRDecoder(decoder, config.ae, scale)
+
+
+def finetune_decoder(run: Run, ae: Autoencoder, unet: UNet, scale: int, direct: bool) -> nn.Module:
+    config = run.config
+    decoder = build_decoder(config, ae, scale)
+
+    def step(model: nn.Module, hr: torch.Tensor, rng: random.Random) -> torch.Tensor:
+        cond = degrade_mixed(run, hr, scale, rng)
+        with torch.no_grad():
+            z_l = encode_lr(ae.encoder, cond.lr, scale)
+            z = ddim_sample(unet, z_l, torch.randn_like(z_l), steps=1)
+        return reconstruction_loss(model(z, cond.lr), cond.hr, config.fft_weight)
+
+    def validate() -> dict[str, float]:
+        return validate_one_step(run, ae, unet, decoder, scale)
+
+    run_stage(run, decoder_stage(scale, direct, config.plain_decoder), decoder, step, config.decoder_steps,
+              config.decoder_lr, validate)
+    return decoder.eval().requires_grad_(False)
+
+
+def save_run_config(run: Run) -> None:
+    if run.runtime.is_main:
+        run.out.mkdir(parents=True, exist_ok=True)
+        (run.out / "config.json").write_text(json.dumps(config_to_dict(run.config), indent=2))
+
