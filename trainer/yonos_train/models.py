@@ -120,6 +120,7 @@ class SRDecoder(nn.Module):
         w0 = spec.widths[0]
         self.scale = scale
         self.decoder = decoder
+        self.decoder.out.requires_grad_(False)  # the plain RGB head is unused here; DDP needs every trained param used
         self.merge = conv3(w0 + 12, w0)
         self.refine = ResBlock(w0)
         self.correction = zero_conv(w0, 12)
