@@ -177,6 +177,21 @@ function none() {
   return { passed: 0, failed: 0, skipped: 0 };
 }
 
+/**
+ * A suite whose setup throws (missing Python, unreadable report…) fails alone;
+ * the others still run.
+ * @param {Suite} suite
+ * @returns {SuiteRun}
+ */
+function runGuarded(suite) {
+  try {
+    return suite.run();
+  } catch (error) {
+    console.error(`${suite.name} could not run:`, error);
+    return { counts: none(), succeeded: false };
+  }
+}
+
 /** @type {Suite[]} */
 const suites = [
   vitestSuite('unit + integration (vitest)', ['unit', 'integration']),
@@ -188,7 +203,7 @@ mkdirSync(resultsDir, { recursive: true });
 const outcomes = suites.map((suite) => {
   console.log(`\n=== ${suite.name} ===`);
   const started = Date.now();
-  const { counts, succeeded } = suite.run();
+  const { counts, succeeded } = runGuarded(suite);
   const ranTests = counts.passed + counts.failed > 0;
   const ok = succeeded && ranTests && counts.failed === 0;
   // A suite that crashed, or ran nothing, must still show up as a failure.
