@@ -16,14 +16,20 @@ let serve: ChildProcessByStdio<null, Readable, Readable>;
 let openUrl: string;
 let browser: Browser;
 
-async function waitForServeUrl(child: typeof serve): Promise<string> {
-  let printed = '';
-  for await (const chunk of child.stdout) {
-    printed += String(chunk);
-    const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(printed);
-    if (match) return match[0];
-  }
-  throw new Error(`yonos serve exited without printing its URL:\n${printed}`);
+/** Keeps draining stdout afterwards: a closed pipe would kill the host when it logs its exit. */
+function waitForServeUrl(child: typeof serve): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let printed = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      printed += chunk;
+      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(printed);
+      if (match) resolve(match[0]);
+    });
+    child.once('exit', () => {
+      reject(new Error(`yonos serve exited without printing its URL:\n${printed}`));
+    });
+  });
 }
 
 beforeAll(async () => {
@@ -43,6 +49,12 @@ afterAll(async () => {
 describe('yonos serve in Chromium', () => {
   it('renders the app, which connects to /api/health with the token', async () => {
     const page = await browser.newPage();
+    // Console errors would include Content-Security-Policy violations.
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
     const health = page.waitForResponse((response) => response.url().endsWith('/api/health'));
     await page.goto(openUrl);
 
@@ -51,6 +63,7 @@ describe('yonos serve in Chromium', () => {
     await page.getByText(`Yonos ${packageJson.version}`).waitFor();
     // The token is taken out of the address bar once read.
     expect(page.url()).not.toContain('token=');
+    expect(consoleErrors).toEqual([]);
     await page.close();
   });
 
