@@ -5,6 +5,7 @@
  * Dependencies stay external: native addons (sharp, onnxruntime-node,
  * better-sqlite3) must be loaded from node_modules at run time.
  */
+import { chmod } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 /** @type {import('esbuild').BuildOptions} */
@@ -49,3 +50,7 @@ await Promise.all([
     target: 'chrome140',
   }),
 ]);
+
+// npm marks bins executable only when it links them; a rebuild writes a fresh
+// file, and `npx yonos` would then hit "Permission denied".
+await chmod('dist/cli/yonos.mjs', 0o755);
