@@ -75,3 +75,10 @@ def test_checkpoint_round_trip_restores_weights_optimizer_and_step(tmp_path):
     torch.testing.assert_close(restored.weight, model.weight)
     torch.testing.assert_close(restored_optimizer.state_dict()["state"][0]["exp_avg"],
                                optimizer.state_dict()["state"][0]["exp_avg"])
+
+
+def test_flop_count_of_a_single_convolution():
+    from yonos_train.flops import count_gflops
+
+    conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+    assert count_gflops(conv, torch.rand(1, 3, 10, 10)) == pytest.approx(2 * 3 * 9 * 8 * 100 / 1e9)

@@ -39,6 +39,9 @@ def test_every_stage_ran_and_exported(tiny_run):
         assert manifest["scale"] == scale and manifest["format"] == "yonos-model/1"
         assert manifest["training"]["method"].startswith("scale distillation")
         assert max(manifest["parity_max_abs_error"].values()) < 2e-3
+        cost = manifest["gflops_per_output_mp"]
+        assert cost["total_one_step"] == pytest.approx(cost["encoder"] + cost["unet"] + cost["decoder"], abs=0.2)
+        assert cost["unet"] > 0
 
 
 def test_exported_x4_runs_in_onnxruntime_with_the_right_shapes(tiny_run):

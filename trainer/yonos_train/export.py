@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 
 from .config import Config
+from .flops import count_gflops
 from .imaging import resize_like
 from .models import Encoder, UNet
 from .schedule import LOGSNR_MAX, LOGSNR_MIN
@@ -62,6 +63,7 @@ def export_package(config: Config, scale: int, encoder: Encoder, unet: UNet, dec
         "decoder": (DecoderGraph(decoder), _example_inputs(config, scale)["decoder"]),
     }
     spec = tensor_spec(config, scale)
+    cost = gflops_per_output_megapixel(config, scale, graphs)
     parity = {}
     for part, (module, inputs) in graphs.items():
         module = module.float().eval().to(memory_format=torch.contiguous_format)
@@ -70,7 +72,7 @@ def export_package(config: Config, scale: int, encoder: Encoder, unet: UNet, dec
         path = out_dir / FILES[part]
         _export(module, inputs, path, names, output, spec[part])
         parity[part] = check_parity(module, path, _parity_inputs(config, scale)[part], names)
-    data = manifest(config, scale, model_id, spec, training, metrics or {}, parity)
+    data = manifest(config, scale, model_id, spec, training, metrics or {}, parity, cost)
     (out_dir / "manifest.json").write_text(json.dumps(data, indent=2) + "\n")
     return data
 
@@ -137,8 +139,18 @@ def tensor_spec(config: Config, scale: int) -> dict:
     }
 
 
+def gflops_per_output_megapixel(config: Config, scale: int, graphs: dict) -> dict:
+    """Cost of each graph for one step, from a 256×256-output example, per output megapixel."""
+    lr_side = 256 // scale
+    inputs = _example_inputs(config, scale, lr_hw=(lr_side, lr_side))
+    per_mp = 1e6 / 256**2
+    cost = {part: round(count_gflops(module, *inputs[part]) * per_mp, 1) for part, (module, _) in graphs.items()}
+    cost["total_one_step"] = round(sum(cost.values()), 1)
+    return cost
+
+
 def manifest(config: Config, scale: int, model_id: str, spec: dict, training: dict, metrics: dict,
-             parity: dict) -> dict:
+             parity: dict, cost: dict) -> dict:
     preset = "bicubic" if config.realistic_fraction == 0 else "realistic" if config.realistic_fraction == 1 else "mixed"
     return {
         "format": FORMAT,
@@ -156,4 +168,5 @@ def manifest(config: Config, scale: int, model_id: str, spec: dict, training: di
         "training": training,
         "metrics": metrics,
         "parity_max_abs_error": parity,
+        "gflops_per_output_mp": cost,
     }
