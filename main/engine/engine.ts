@@ -1,0 +1,229 @@
+/**
+ * The engine's public face, on the caller's thread. It owns the model registry
+ * and a queue; all decoding, inference and encoding happen in one worker
+ * thread, because onnxruntime's session.run blocks the thread it runs on.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { defaultDataDir } from '../shared/data-dir.js';
+import { isSameFile } from './output-path.js';
+import {
+  findBuiltInModelsDir,
+  modelSources,
+  pickModel,
+  scanModels,
+  type ModelScan,
+  type ModelSource,
+} from './registry.js';
+import type {
+  EngineOptions,
+  ModelInfo,
+  UpscaleOptions,
+  UpscaleProgress,
+  UpscaleResult,
+} from './types.js';
+import { validateUpscaleOptions } from './upscale-options.js';
+import type { FromWorker, ToWorker, UpscaleJob, WorkerSettings } from './worker-protocol.js';
+import { engineWorkerUrl } from './worker-url.js';
+
+/** The rejection of a cancelled upscale: `error.name === 'AbortError'`. */
+export class CancelledError extends Error {
+  override readonly name = 'AbortError';
+}
+
+export interface UpscaleHooks {
+  signal?: AbortSignal;
+  onProgress?: (progress: UpscaleProgress) => void;
+}
+
+interface PendingJob {
+  resolve: (result: UpscaleResult) => void;
+  reject: (error: Error) => void;
+  onProgress?: (progress: UpscaleProgress) => void;
+}
+
+export class Engine {
+  readonly #sources: ModelSource[];
+  readonly #settings: WorkerSettings;
+  readonly #log: (message: string) => void;
+  readonly #pending = new Map<number, PendingJob>();
+  #worker: Promise<Worker> | null = null;
+  #available: string[] = [];
+  #active: string | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #nextId = 1;
+  #closed = false;
+
+  private constructor(options: EngineOptions) {
+    this.#sources = modelSources({
+      modelDirs: options.modelDirs,
+      dataDir: options.dataDir ?? defaultDataDir(),
+      builtInModelsDir:
+        options.builtInModelsDir === undefined ? findBuiltInModelsDir() : options.builtInModelsDir,
+    });
+    this.#settings = {
+      device: options.device ?? 'auto',
+      threads: options.threads,
+      executionProviders: options.executionProviders,
+    };
+    this.#log =
+      options.log ??
+      ((message) => {
+        console.warn(message);
+      });
+  }
+
+  /** Starts the inference worker; models load on first use. */
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    const engine = new Engine(options);
+    await engine.#ensureWorker();
+    return engine;
+  }
+
+  listModels(): ModelInfo[] {
+    return this.scanModels().models;
+  }
+
+  /** Valid models and the problems of the invalid ones, for `yonos models`. */
+  scanModels(): ModelScan {
+    return scanModels(this.#sources);
+  }
+
+  /** The folders searched for models, most specific first. */
+  modelFolders(): string[] {
+    return this.#sources.map((source) => source.dir);
+  }
+
+  /** `available`: providers this onnxruntime build has; `active`: the one that ran last. */
+  providers(): { available: string[]; active: string | null } {
+    return { available: [...this.#available], active: this.#active };
+  }
+
+  /**
+   * Writes atomically (temp file in the target folder + rename). Never
+   * overwrites `input`. Rejects with an Error whose message is user-readable;
+   * a cancelled upscale rejects with a CancelledError (name 'AbortError').
+   */
+  upscaleFile(
+    input: string,
+    output: string,
+    options: UpscaleOptions,
+    hooks: UpscaleHooks = {},
+  ): Promise<UpscaleResult> {
+    try {
+      if (this.#closed) throw new Error('The engine is closed.');
+      validateUpscaleOptions(options);
+      if (isSameFile(output, input)) throw new Error(`Refusing to overwrite the input ${input}.`);
+      const model = pickModel(this.scanModels(), this.#sources, options.scale, options.modelId);
+      const job: UpscaleJob = {
+        input: path.resolve(input),
+        output: path.resolve(output),
+        model: { id: model.id, dir: model.dir, manifest: model.manifest },
+        options,
+      };
+      const run = this.#queue.then(() => this.#run(job, hooks));
+      this.#queue = run.catch(() => undefined);
+      return run;
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const worker = this.#worker;
+    this.#worker = null;
+    if (worker !== null) await (await worker).terminate();
+  }
+
+  async #run(job: UpscaleJob, { signal, onProgress }: UpscaleHooks): Promise<UpscaleResult> {
+    if (signal?.aborted === true) throw new CancelledError(`Cancelled: ${job.input}`);
+    if (this.#closed) throw new Error('The engine is closed.');
+    const worker = await this.#ensureWorker();
+    const cancel = new SharedArrayBuffer(4);
+    const onAbort = (): void => {
+      Atomics.store(new Int32Array(cancel), 0, 1);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const id = this.#nextId++;
+    try {
+      worker.ref();
+      return await new Promise<UpscaleResult>((resolve, reject) => {
+        this.#pending.set(id, { resolve, reject, onProgress });
+        worker.postMessage({ type: 'upscale', id, job, cancel } satisfies ToWorker);
+      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#pending.delete(id);
+      // An idle worker must not keep the process alive if a caller forgets close().
+      if (this.#pending.size === 0) worker.unref();
+    }
+  }
+
+  #ensureWorker(): Promise<Worker> {
+    this.#worker ??= this.#startWorker();
+    return this.#worker;
+  }
+
+  async #startWorker(): Promise<Worker> {
+    const worker = new Worker(await engineWorkerUrl(), { workerData: this.#settings });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.on('message', (message: FromWorker) => {
+          if (message.type === 'ready') {
+            this.#available = message.available;
+            resolve();
+          } else {
+            this.#onWorkerMessage(message);
+          }
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => {
+          reject(new Error(`The inference worker stopped (exit code ${String(code)}).`));
+        });
+      });
+    } catch (error) {
+      this.#worker = null;
+      await worker.terminate();
+      throw error;
+    }
+    worker.on('error', (error) => {
+      this.#failAll(`The inference worker failed: ${error.message}`);
+    });
+    worker.on('exit', (code) => {
+      this.#worker = null;
+      this.#failAll(`The inference worker stopped (exit code ${String(code)}).`);
+    });
+    worker.unref();
+    return worker;
+  }
+
+  #onWorkerMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'log':
+        this.#log(message.message);
+        return;
+      case 'provider':
+        this.#active = message.active;
+        return;
+      case 'progress':
+        this.#pending.get(message.id)?.onProgress?.(message.progress);
+        return;
+      case 'done':
+        this.#pending.get(message.id)?.resolve(message.result);
+        return;
+      case 'failed': {
+        const ErrorType = message.cancelled ? CancelledError : Error;
+        this.#pending.get(message.id)?.reject(new ErrorType(message.message));
+        return;
+      }
+      case 'ready':
+        return;
+    }
+  }
+
+  #failAll(message: string): void {
+    for (const job of this.#pending.values()) job.reject(new Error(message));
+    this.#pending.clear();
+  }
+}

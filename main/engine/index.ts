@@ -1,0 +1,31 @@
+/**
+ * The framework-free inference engine: what the CLI, `yonos serve`, the job
+ * queue and the Electron app import. See native-models/CONTRACT.md for the
+ * model packages it runs.
+ */
+export { CancelledError, Engine, type UpscaleHooks } from './engine.js';
+export {
+  defaultNameTemplate,
+  expandTemplate,
+  formatFromPath,
+  resolveOutputPath,
+  type CollisionPolicy,
+  type OutputPathRequest,
+  type ResolvedOutput,
+} from './output-path.js';
+export type { ModelProblem, ModelScan } from './registry.js';
+export {
+  deviceChoices,
+  outputFormats,
+  type DeviceChoice,
+  type EngineOptions,
+  type ModelInfo,
+  type ModelManifest,
+  type OutputFormat,
+  type Scale,
+  type StageTimings,
+  type UpscaleOptions,
+  type UpscaleProgress,
+  type UpscaleResult,
+} from './types.js';
+export { defaultDataDir } from '../shared/data-dir.js';

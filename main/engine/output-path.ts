@@ -1,0 +1,120 @@
+/**
+ * Where an upscaled photo goes. Pure path logic shared by the CLI and the job
+ * queue, so both name outputs the same way and neither can clobber an input.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { OutputFormat } from './types.js';
+
+export type CollisionPolicy = 'skip' | 'overwrite' | 'increment';
+
+export interface OutputPathRequest {
+  input: string;
+  /** Default: beside the input. */
+  outDir?: string;
+  /** `{name}` is the input's file name without extension, `{scale}` the factor. */
+  template?: string;
+  scale: number;
+  /** Default: the input's format (PNG for formats Yonos cannot write). */
+  format?: OutputFormat;
+  collision: CollisionPolicy;
+  /** With outDir: mirror the input's folder relative to this root under outDir. */
+  sourceRoot?: string;
+}
+
+export interface ResolvedOutput {
+  path: string;
+  action: 'write' | 'skip';
+}
+
+export const defaultNameTemplate = '{name}_x{scale}';
+
+const formatExtensions: Record<OutputFormat, string> = {
+  png: '.png',
+  jpg: '.jpg',
+  webp: '.webp',
+  avif: '.avif',
+  tiff: '.tiff',
+};
+
+const extensionFormats: Record<string, OutputFormat> = {
+  '.png': 'png',
+  '.jpg': 'jpg',
+  '.jpeg': 'jpg',
+  '.webp': 'webp',
+  '.avif': 'avif',
+  '.tif': 'tiff',
+  '.tiff': 'tiff',
+};
+
+/** The output format a file name asks for, or undefined for other extensions. */
+export function formatFromPath(file: string): OutputFormat | undefined {
+  return extensionFormats[path.extname(file).toLowerCase()];
+}
+
+export function resolveOutputPath(request: OutputPathRequest): ResolvedOutput {
+  const { input, collision } = request;
+  const directory = outputDirectory(request);
+  const stem = expandTemplate(request.template ?? defaultNameTemplate, input, request.scale);
+  const extension = outputExtension(input, request.format);
+  const candidate = path.join(directory, stem + extension);
+  if (isSameFile(candidate, input)) {
+    throw new Error(`The output name for ${input} is the input itself; choose another --name.`);
+  }
+  if (!existsSync(candidate) || collision === 'overwrite') {
+    return { path: candidate, action: 'write' };
+  }
+  if (collision === 'skip') return { path: candidate, action: 'skip' };
+  return { path: firstFreeIncrement(directory, stem, extension), action: 'write' };
+}
+
+function outputDirectory({ input, outDir, sourceRoot }: OutputPathRequest): string {
+  if (outDir === undefined) return path.dirname(path.resolve(input));
+  if (sourceRoot === undefined) return path.resolve(outDir);
+  const relative = path.relative(path.resolve(sourceRoot), path.dirname(path.resolve(input)));
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new Error(`${input} is not inside the source folder ${sourceRoot}.`);
+  }
+  return path.resolve(outDir, relative);
+}
+
+/** Expands a name template; throws on unknown placeholders or path separators. */
+export function expandTemplate(template: string, input: string, scale: number): string {
+  const stem = path.basename(input, path.extname(input));
+  const name = template.replace(/\{(\w*)\}/g, (placeholder, key: string) => {
+    if (key === 'name') return stem;
+    if (key === 'scale') return String(scale);
+    throw new Error(
+      `Unknown placeholder ${placeholder} in the name template; use {name} and {scale}.`,
+    );
+  });
+  if (name.trim() === '' || /[/\\]/.test(name) || name === '.' || name === '..') {
+    throw new Error(`The name template "${template}" must give a plain file name.`);
+  }
+  return name;
+}
+
+function outputExtension(input: string, format: OutputFormat | undefined): string {
+  if (format !== undefined) return formatExtensions[format];
+  const inputExtension = path.extname(input);
+  // Keep the input's own spelling (.jpeg stays .jpeg) when Yonos can write it.
+  return formatFromPath(input) !== undefined ? inputExtension : formatExtensions.png;
+}
+
+function firstFreeIncrement(directory: string, stem: string, extension: string): string {
+  for (let n = 1; ; n += 1) {
+    const candidate = path.join(directory, `${stem} (${n})${extension}`);
+    if (!existsSync(candidate)) return candidate;
+  }
+}
+
+/** Same path, or (on case-insensitive or linked file systems) the same file on disk. */
+export function isSameFile(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    const [statA, statB] = [statSync(a), statSync(b)];
+    return statA.dev === statB.dev && statA.ino === statB.ino;
+  } catch {
+    return false;
+  }
+}

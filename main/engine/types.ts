@@ -1,0 +1,91 @@
+import type { ModelManifest } from './manifest.js';
+
+export type { ModelManifest } from './manifest.js';
+
+export type Scale = 2 | 4 | 8;
+export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+export type OutputFormat = 'png' | 'jpg' | 'webp' | 'avif' | 'tiff';
+
+export const deviceChoices: readonly DeviceChoice[] = [
+  'auto',
+  'cpu',
+  'cuda',
+  'dml',
+  'coreml',
+  'webgpu',
+];
+export const outputFormats: readonly OutputFormat[] = ['png', 'jpg', 'webp', 'avif', 'tiff'];
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  scale: Scale;
+  dir: string;
+  builtIn: boolean;
+  manifest: ModelManifest;
+}
+
+export interface UpscaleOptions {
+  scale: Scale;
+  modelId?: string;
+  /** DDIM steps; default: the manifest's default_steps (1). */
+  steps?: number;
+  /** LR tile side in pixels; default: automatic from the provider and a memory budget. */
+  tile?: number;
+  /** Default: from the output path's extension. */
+  format?: OutputFormat;
+  /** 1–100 for jpg, webp and avif. */
+  quality?: number;
+  /** Seed of the noise canvas; default 0, so results are reproducible. */
+  seed?: number;
+}
+
+export interface UpscaleProgress {
+  file: string;
+  tilesDone: number;
+  tilesTotal: number;
+  elapsedMs: number;
+  etaMs: number | null;
+}
+
+/** Wall-clock milliseconds per stage of one upscale (what `yonos bench` reports). */
+export interface StageTimings {
+  decode: number;
+  encoder: number;
+  unet: number;
+  decoder: number;
+  /** Tile extraction, noise, DDIM arithmetic, feathered blending and row flushes. */
+  blend: number;
+  encode: number;
+}
+
+export interface UpscaleResult {
+  input: string;
+  output: string;
+  width: number;
+  height: number;
+  ms: number;
+  /** The execution provider that actually ran, e.g. 'cpu' or 'cuda'. */
+  device: string;
+  modelId: string;
+  /** Extras for benchmarks and logs. */
+  tiles?: number;
+  tile?: number;
+  timings?: StageTimings;
+}
+
+export interface EngineOptions {
+  /** Extra model folders (`--models DIR`); each holds model folders or is one. */
+  modelDirs?: string[];
+  /** The app data directory; its `models/` folder holds user models. Default: defaultDataDir(). */
+  dataDir?: string;
+  device?: DeviceChoice;
+  /** ORT intra-op threads; default: ORT's own choice (all cores). */
+  threads?: number;
+  /** Where built-in models live; default: the native-models folder found beside the app. null: none. */
+  builtInModelsDir?: string | null;
+  /** Candidate ORT execution providers in order, overriding what `device` implies (diagnostics, tests). */
+  executionProviders?: string[];
+  /** Receives provider fallbacks and other warnings; default: console.warn. */
+  log?: (message: string) => void;
+}
