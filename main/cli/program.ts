@@ -1,8 +1,11 @@
 import { Command } from 'commander';
 import { appVersion } from '../shared/version.js';
 import { benchCommand } from './bench-command.js';
+import { jobsCommand } from './jobs-command.js';
+import { libraryCommand } from './library-command.js';
 import { serveCommand } from './serve-command.js';
 import { upscaleCommand } from './upscale-command.js';
+import { watchCommand } from './watch-command.js';
 
 export interface ProgramContext {
   /** Where the built renderer lives; `yonos serve` hosts it. */
@@ -15,5 +18,8 @@ export function buildProgram({ rendererDir }: ProgramContext): Command {
     .version(appVersion)
     .addCommand(upscaleCommand())
     .addCommand(serveCommand(rendererDir))
-    .addCommand(benchCommand());
+    .addCommand(benchCommand())
+    .addCommand(watchCommand())
+    .addCommand(libraryCommand())
+    .addCommand(jobsCommand());
 }

@@ -1,7 +1,8 @@
-import { ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { channelNames, serviceContract } from '../shared/contract.js';
-import type { ChannelName, ServiceHandlers } from '../shared/contract.js';
-import { ipcChannel } from '../shared/ipc-channel.js';
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { channelNames } from '../shared/contract.js';
+import type { ChannelName, ServiceHandlers, YonosEvents } from '../shared/contract.js';
+import { dispatch } from '../shared/dispatch.js';
+import { eventChannel, ipcChannel } from '../shared/ipc-channel.js';
 
 /**
  * Registers one `ipcMain.handle` per contract channel. Only frames showing our
@@ -13,14 +14,20 @@ export function registerIpcHandlers(handlers: ServiceHandlers, rendererUrlPrefix
     event.senderFrame?.url.startsWith(rendererUrlPrefix) ?? false;
 
   const register = (name: ChannelName): void => {
-    // Any handler, whatever its parameters: the contract's schema checks the arguments.
-    const handler: (...args: never[]) => unknown = handlers[name];
     ipcMain.handle(ipcChannel(name), (event, ...rawArgs: unknown[]) => {
       if (!isTrustedSender(event)) {
         throw new Error(`Refused IPC call "${name}" from an untrusted frame`);
       }
-      return handler(...(serviceContract[name].args.parse(rawArgs) as never[]));
+      return dispatch(handlers, name, rawArgs);
     });
   };
   channelNames.forEach(register);
+}
+
+/** Forwards every service event to the window until it is destroyed. */
+export function forwardEvents(events: YonosEvents, contents: WebContents): void {
+  const unsubscribe = events.subscribe((event) => {
+    if (!contents.isDestroyed()) contents.send(eventChannel, event);
+  });
+  contents.once('destroyed', unsubscribe);
 }

@@ -1,21 +1,25 @@
 /**
  * Runs in the sandboxed renderer before the page. It exposes exactly the
  * contract's channels as named functions — never a generic send/invoke — so a
- * compromised page can reach nothing the contract doesn't list.
+ * compromised page can reach nothing the contract doesn't list, plus a
+ * subscription to the backend's events.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { ChannelArgs, ChannelName, ChannelResult, YonosApi } from '../shared/contract.js';
-import { ipcChannel } from '../shared/ipc-channel.js';
+import { createApiClient } from '../shared/api-client.js';
+import type { ServiceEvent, YonosEvents } from '../shared/contract.js';
+import { eventChannel, ipcChannel } from '../shared/ipc-channel.js';
 
-function invoke<C extends ChannelName>(
-  name: C,
-  ...args: ChannelArgs<C>
-): Promise<ChannelResult<C>> {
-  return ipcRenderer.invoke(ipcChannel(name), ...args) as Promise<ChannelResult<C>>;
-}
+const api = createApiClient((name, args) => ipcRenderer.invoke(ipcChannel(name), ...args));
 
-const api: YonosApi = {
-  health: () => invoke('health'),
+const events: YonosEvents = {
+  subscribe(listener) {
+    const forward = (_event: unknown, payload: ServiceEvent): void => {
+      listener(payload);
+    };
+    ipcRenderer.on(eventChannel, forward);
+    return () => ipcRenderer.off(eventChannel, forward);
+  },
 };
 
 contextBridge.exposeInMainWorld('yonos', api);
+contextBridge.exposeInMainWorld('yonosEvents', events);

@@ -1,6 +1,8 @@
 /**
  * The `yonos serve` host: the same renderer the desktop window shows, served to
- * a browser on 127.0.0.1, with the service contract over HTTP.
+ * a browser on 127.0.0.1, with the service contract over HTTP (`POST
+ * /api/<channel>`, the JSON body being the argument array) and its events over
+ * a WebSocket (`/api/events`).
  *
  * Only the machine's own user should reach it, so it binds to loopback, every
  * API call needs the random token printed at start-up, requests whose Host is
@@ -9,8 +11,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
-import type { ServiceHandlers } from '../shared/contract.js';
+import { WebSocketServer } from 'ws';
+import { isChannelName, type ServiceHandlers, type YonosEvents } from '../shared/contract.js';
+import { dispatch } from '../shared/dispatch.js';
 
 export const loopbackHost = '127.0.0.1';
 
@@ -18,6 +23,8 @@ export interface WebHostOptions {
   /** Folder holding the built renderer (index.html and assets). */
   rendererDir: string;
   services: ServiceHandlers;
+  /** Streamed to WebSocket clients of /api/events. */
+  events?: YonosEvents;
   /** 0 lets the OS pick a free port. */
   port?: number;
   /** Fixed token for tests; by default a fresh random one per start. */
@@ -33,11 +40,17 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-type ApiRoute = (services: ServiceHandlers) => unknown;
+const maxBodyBytes = 1024 * 1024;
+const eventsPath = '/api/events';
 
-const apiRoutes: Record<string, ApiRoute | undefined> = {
-  'GET /api/health': (services) => services.health(),
-};
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? randomBytes(24).toString('base64url');
@@ -47,29 +60,29 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   let origin = '';
   let expectedHost = '';
 
+  /** The checks every request and WebSocket upgrade passes: our Host, our Origin, and for the API the token. */
+  const refusal = (req: IncomingMessage, url: URL): HttpError | null => {
+    if (req.headers.host !== expectedHost) return new HttpError(403, 'Unexpected Host header');
+    if (req.headers.origin !== undefined && req.headers.origin !== origin) {
+      return new HttpError(403, 'Cross-origin requests are refused');
+    }
+    if (url.pathname.startsWith('/api/') && !carriesToken(req, url, tokenDigest)) {
+      return new HttpError(401, 'Missing or invalid token');
+    }
+    return null;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     setSecurityHeaders(res);
-    if (req.headers.host !== expectedHost) {
-      sendJson(res, 403, { error: 'Unexpected Host header' });
-      return;
-    }
-    if (req.headers.origin !== undefined && req.headers.origin !== origin) {
-      sendJson(res, 403, { error: 'Cross-origin requests are refused' });
-      return;
-    }
     const url = new URL(req.url ?? '/', origin);
+    const refused = refusal(req, url);
+    if (refused !== null) {
+      if (refused.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      sendJson(res, refused.status, { error: refused.message });
+      return;
+    }
     if (url.pathname.startsWith('/api/')) {
-      if (!carriesToken(req, url, tokenDigest)) {
-        res.setHeader('WWW-Authenticate', 'Bearer');
-        sendJson(res, 401, { error: 'Missing or invalid token' });
-        return;
-      }
-      const route = apiRoutes[`${req.method ?? 'GET'} ${url.pathname}`];
-      if (route === undefined) {
-        sendJson(res, 404, { error: 'No such API route' });
-        return;
-      }
-      sendJson(res, 200, await route(options.services));
+      await answerApi(options.services, req, res, url.pathname);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -100,12 +113,34 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   expectedHost = `${loopbackHost}:${port}`;
   origin = `http://${expectedHost}`;
 
+  const sockets = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket: Duplex, head) => {
+    const url = new URL(req.url ?? '/', origin);
+    const refused =
+      refusal(req, url) ??
+      (url.pathname === eventsPath && options.events !== undefined
+        ? null
+        : new HttpError(404, 'No such WebSocket'));
+    if (refused !== null) {
+      socket.end(`HTTP/1.1 ${refused.status} ${refused.message}\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (client) => {
+      const unsubscribe = options.events?.subscribe((event) => {
+        client.send(JSON.stringify(event));
+      });
+      client.on('close', () => unsubscribe?.());
+    });
+  });
+
   return {
     origin,
     token,
     openUrl: `${origin}/?token=${token}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const client of sockets.clients) client.terminate();
+        sockets.close();
         server.close((error) => {
           if (error) reject(error);
           else resolve();
@@ -113,6 +148,57 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** `GET /api/health` (kept for simple probes) and `POST /api/<channel>` with the argument array. */
+async function answerApi(
+  services: ServiceHandlers,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): Promise<void> {
+  const name = pathname.slice('/api/'.length);
+  if (!isChannelName(name)) {
+    sendJson(res, 404, { error: 'No such API route' });
+    return;
+  }
+  const isHealthProbe = req.method === 'GET' && name === 'health';
+  if (req.method !== 'POST' && !isHealthProbe) {
+    sendJson(res, 405, { error: 'Use POST with the arguments as a JSON array' });
+    return;
+  }
+  try {
+    const args = isHealthProbe ? [] : await readJsonBody(req);
+    sendJson(res, 200, await dispatch(services, name, args));
+  } catch (error) {
+    sendJson(res, statusFor(error), {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBodyBytes) throw new HttpError(413, 'Request body too large');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return text === '' ? [] : (JSON.parse(text) as unknown);
+  } catch {
+    throw new HttpError(400, 'The body is not valid JSON');
+  }
+}
+
+/** Bad arguments are the caller's fault (400); a missing record is 404; the rest is ours. */
+function statusFor(error: unknown): number {
+  if (error instanceof HttpError) return error.status;
+  if (error instanceof Error && error.name === '$ZodError') return 400;
+  if (error instanceof Error && error.name === 'NotFoundError') return 404;
+  return 500;
 }
 
 function sha256(value: string): Buffer {

@@ -1,14 +1,21 @@
 /**
  * The service contract between the UI and the backend: one map from channel
- * name to argument and result schemas. The Electron preload (IPC) and the
- * `yonos serve` web host (HTTP) are two transports for this same contract, so
- * the renderer codes against `YonosApi` and never learns which one it has.
+ * name to argument and result schemas, plus the events the backend pushes. The
+ * Electron preload (IPC), the `yonos serve` web host (HTTP and WebSocket) and
+ * the CLI all go through this same contract and the same implementation
+ * (services.ts), so the renderer codes against `YonosApi` and never learns
+ * which transport it has.
  *
  * Schemas, not just types: arguments arrive from a renderer we must not trust,
  * and results cross a process boundary, so both sides can validate at runtime.
  * zod/mini keeps that affordable in the renderer bundle.
  */
 import { z } from 'zod/mini';
+
+const id = z.int().check(z.minimum(1));
+const count = z.int().check(z.minimum(0));
+const timestamp = z.number();
+const nullableString = z.nullable(z.string());
 
 export const healthReportSchema = z.object({
   status: z.literal('ok'),
@@ -19,8 +26,311 @@ export const healthReportSchema = z.object({
 });
 export type HealthReport = z.infer<typeof healthReportSchema>;
 
+// ---- Library ---------------------------------------------------------------
+
+export const photoStatusSchema = z.enum(['new', 'queued', 'enhanced', 'failed']);
+export type PhotoStatus = z.infer<typeof photoStatusSchema>;
+
+export const photoSchema = z.object({
+  id,
+  path: z.string(),
+  folder: z.string(),
+  name: z.string(),
+  bytes: count,
+  width: count,
+  height: count,
+  format: z.string(),
+  /** EXIF DateTimeOriginal as local time in ms since the epoch, if the photo has one. */
+  takenAt: z.nullable(timestamp),
+  camera: nullableString,
+  /** What "date" sorts by: the EXIF date, else the file's modification time. */
+  date: timestamp,
+  importedAt: timestamp,
+  status: photoStatusSchema,
+  /** The original is no longer at `path` (moved or deleted); the record is kept. */
+  missing: z.boolean(),
+});
+export type Photo = z.infer<typeof photoSchema>;
+
+export const versionSchema = z.object({
+  id,
+  photoId: z.nullable(id),
+  jobId: z.nullable(id),
+  path: z.string(),
+  modelId: z.string(),
+  scale: count,
+  width: count,
+  height: count,
+  format: z.string(),
+  createdAt: timestamp,
+});
+export type Version = z.infer<typeof versionSchema>;
+
+export const photoDetailSchema = z.extend(photoSchema, {
+  hash: z.string(),
+  versions: z.array(versionSchema),
+});
+export type PhotoDetail = z.infer<typeof photoDetailSchema>;
+
+export const librarySortSchema = z.enum(['date', 'name', 'imported']);
+export const libraryQuerySchema = z.object({
+  folder: z.optional(z.string()),
+  /** With `folder`: include photos in its subfolders too. */
+  includeSubfolders: z.optional(z.boolean()),
+  status: z.optional(photoStatusSchema),
+  missing: z.optional(z.boolean()),
+  /** Full-text search over name, folder and camera; every word must match (as a prefix). */
+  search: z.optional(z.string()),
+  dateFrom: z.optional(timestamp),
+  dateTo: z.optional(timestamp),
+  sort: z.optional(librarySortSchema),
+  order: z.optional(z.enum(['asc', 'desc'])),
+  limit: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
+  /** `nextCursor` of the previous page. */
+  cursor: z.optional(z.string()),
+});
+export type LibraryQuery = z.infer<typeof libraryQuerySchema>;
+
+export const libraryPageSchema = z.object({
+  photos: z.array(photoSchema),
+  nextCursor: nullableString,
+});
+export type LibraryPage = z.infer<typeof libraryPageSchema>;
+
+export const importReportSchema = z.object({
+  added: count,
+  /** Same content already in the library under another path that still exists. */
+  duplicates: count,
+  /** A missing photo found again at a new path. */
+  moved: count,
+  /** Already imported at this path; content changes are re-read. */
+  unchanged: count,
+  failed: z.array(z.object({ path: z.string(), error: z.string() })),
+  /** The library photo for every imported file, duplicates included, in input order. */
+  photoIds: z.array(id),
+});
+export type ImportReport = z.infer<typeof importReportSchema>;
+
+export const folderSummarySchema = z.object({ folder: z.string(), photos: count, missing: count });
+export type FolderSummary = z.infer<typeof folderSummarySchema>;
+
+export const refreshReportSchema = z.object({ checked: count, missing: count, found: count });
+export type RefreshReport = z.infer<typeof refreshReportSchema>;
+
+// ---- Jobs ------------------------------------------------------------------
+
+export const scaleSchema = z.literal([2, 4, 8]);
+export const outputFormatSchema = z.enum(['png', 'jpg', 'webp', 'avif', 'tiff']);
+export const collisionPolicySchema = z.enum(['skip', 'overwrite', 'increment']);
+export type CollisionPolicy = z.infer<typeof collisionPolicySchema>;
+export const deviceSchema = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']);
+export type UpscaleDevice = z.infer<typeof deviceSchema>;
+export const jobStateSchema = z.enum([
+  'queued',
+  'running',
+  'paused',
+  'done',
+  'failed',
+  'cancelled',
+  'skipped',
+]);
+export type JobState = z.infer<typeof jobStateSchema>;
+
+/** The settings snapshot each job keeps, whatever the defaults become later. */
+export const jobSettingsSchema = z.object({
+  /** null: the engine's default model for the scale, recorded once the job ran. */
+  modelId: nullableString,
+  scale: scaleSchema,
+  steps: z.nullable(z.int().check(z.minimum(1))),
+  tile: z.nullable(z.int().check(z.minimum(16))),
+  format: z.nullable(outputFormatSchema),
+  quality: z.nullable(z.int().check(z.minimum(1), z.maximum(100))),
+  template: z.string(),
+  collision: collisionPolicySchema,
+  outDir: nullableString,
+  /** Mirrors the tree under this folder into `outDir`. */
+  sourceRoot: nullableString,
+});
+export type JobSettings = z.infer<typeof jobSettingsSchema>;
+
+export const jobSchema = z.object({
+  id,
+  batchId: id,
+  photoId: z.nullable(id),
+  input: z.string(),
+  /** Planned at enqueue; fixed for good when the job starts writing. */
+  output: z.string(),
+  settings: jobSettingsSchema,
+  device: deviceSchema,
+  priority: z.int(),
+  state: jobStateSchema,
+  /** 0..1, persisted coarsely; `jobProgress` events carry the fine-grained value. */
+  progress: z.number(),
+  attempts: count,
+  error: nullableString,
+  createdAt: timestamp,
+  startedAt: z.nullable(timestamp),
+  finishedAt: z.nullable(timestamp),
+});
+export type Job = z.infer<typeof jobSchema>;
+
+export const enqueueRequestSchema = z.object({
+  /** Files and folders; folders are expanded to the photos in them. */
+  inputs: z.optional(z.array(z.string())),
+  photoIds: z.optional(z.array(id)),
+  recursive: z.optional(z.boolean()),
+  scale: scaleSchema,
+  modelId: z.optional(z.string()),
+  steps: z.optional(z.int().check(z.minimum(1))),
+  tile: z.optional(z.int().check(z.minimum(16))),
+  format: z.optional(outputFormatSchema),
+  quality: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
+  /** Default: next to each photo. */
+  outDir: z.optional(z.string()),
+  /** Default `{name}_x{scale}`. */
+  template: z.optional(z.string()),
+  /** Default `skip`. */
+  collision: z.optional(collisionPolicySchema),
+  /** With `outDir` and folder inputs: recreate the source tree under `outDir` (default true). */
+  mirror: z.optional(z.boolean()),
+  priority: z.optional(z.int()),
+  label: z.optional(z.string()),
+  device: z.optional(deviceSchema),
+});
+export type EnqueueRequest = z.infer<typeof enqueueRequestSchema>;
+
+export const enqueueResultSchema = z.object({
+  batchId: id,
+  jobIds: z.array(id),
+  failed: z.array(z.object({ path: z.string(), error: z.string() })),
+});
+export type EnqueueResult = z.infer<typeof enqueueResultSchema>;
+
+export const jobsQuerySchema = z.object({
+  state: z.optional(jobStateSchema),
+  batchId: z.optional(id),
+  /** Jobs with a larger id than this (paging). */
+  afterId: z.optional(count),
+  limit: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
+});
+export type JobsQuery = z.infer<typeof jobsQuerySchema>;
+
+/** Which jobs an action applies to; no `ids` means all of them (or the whole queue). */
+export const jobSelectionSchema = z.object({ ids: z.optional(z.array(id)) });
+export type JobSelection = z.infer<typeof jobSelectionSchema>;
+
+export const jobCountsSchema = z.record(jobStateSchema, count);
+export type JobCounts = z.infer<typeof jobCountsSchema>;
+
+export const queueStatusSchema = z.object({
+  paused: z.boolean(),
+  counts: jobCountsSchema,
+  running: z.array(jobSchema),
+});
+export type QueueStatus = z.infer<typeof queueStatusSchema>;
+
+export const batchSchema = z.object({
+  id,
+  label: z.string(),
+  priority: z.int(),
+  watchId: z.nullable(id),
+  createdAt: timestamp,
+  counts: jobCountsSchema,
+});
+export type Batch = z.infer<typeof batchSchema>;
+
+export const changedSchema = z.object({ changed: count });
+
+// ---- Watch folders ---------------------------------------------------------
+
+export const watchFolderSchema = z.object({
+  id,
+  path: z.string(),
+  recursive: z.boolean(),
+  scale: scaleSchema,
+  modelId: nullableString,
+  outDir: nullableString,
+  format: z.nullable(outputFormatSchema),
+  paused: z.boolean(),
+  createdAt: timestamp,
+});
+export type WatchFolder = z.infer<typeof watchFolderSchema>;
+
+export const watchAddSchema = z.object({
+  path: z.string(),
+  recursive: z.optional(z.boolean()),
+  scale: scaleSchema,
+  modelId: z.optional(z.string()),
+  outDir: z.optional(z.string()),
+  format: z.optional(outputFormatSchema),
+});
+export type WatchAdd = z.infer<typeof watchAddSchema>;
+
+// ---- Events ----------------------------------------------------------------
+
+export const serviceEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('job'), job: jobSchema }),
+  z.object({
+    type: z.literal('jobProgress'),
+    jobId: id,
+    progress: z.number(),
+    tilesDone: count,
+    tilesTotal: count,
+    etaMs: z.nullable(z.number()),
+  }),
+  z.object({ type: z.literal('queue'), paused: z.boolean() }),
+  z.object({
+    type: z.literal('library'),
+    change: z.enum(['added', 'updated', 'removed']),
+    photoIds: z.array(id),
+  }),
+  z.object({ type: z.literal('watch'), watch: watchFolderSchema, active: z.boolean() }),
+  z.object({
+    type: z.literal('watchFile'),
+    watchId: id,
+    path: z.string(),
+    action: z.enum(['queued', 'failed']),
+    detail: nullableString,
+  }),
+]);
+export type ServiceEvent = z.infer<typeof serviceEventSchema>;
+
+// ---- Channels --------------------------------------------------------------
+
 export const serviceContract = {
   health: { args: z.tuple([]), result: healthReportSchema },
+
+  libraryImport: {
+    args: z.tuple([z.object({ paths: z.array(z.string()), recursive: z.optional(z.boolean()) })]),
+    result: importReportSchema,
+  },
+  libraryQuery: { args: z.tuple([libraryQuerySchema]), result: libraryPageSchema },
+  libraryPhoto: { args: z.tuple([id]), result: photoDetailSchema },
+  /** A small WebP as a data: URL, made on first use and cached on disk. */
+  libraryThumbnail: { args: z.tuple([id]), result: z.object({ dataUrl: z.string() }) },
+  libraryFolders: { args: z.tuple([]), result: z.array(folderSummarySchema) },
+  /** Checks every original on disk; marks missing ones and clears found ones. */
+  libraryRefresh: { args: z.tuple([]), result: refreshReportSchema },
+  /** Forgets photos (never deletes files). */
+  libraryRemove: { args: z.tuple([z.array(id)]), result: changedSchema },
+
+  jobsEnqueue: { args: z.tuple([enqueueRequestSchema]), result: enqueueResultSchema },
+  jobsList: { args: z.tuple([jobsQuerySchema]), result: z.array(jobSchema) },
+  jobsGet: { args: z.tuple([id]), result: jobSchema },
+  jobsBatches: { args: z.tuple([]), result: z.array(batchSchema) },
+  jobsStatus: { args: z.tuple([]), result: queueStatusSchema },
+  /** Queued or running jobs become paused; without ids the whole queue pauses. */
+  jobsPause: { args: z.tuple([jobSelectionSchema]), result: changedSchema },
+  jobsResume: { args: z.tuple([jobSelectionSchema]), result: changedSchema },
+  jobsCancel: { args: z.tuple([jobSelectionSchema]), result: changedSchema },
+  /** Failed or cancelled jobs go back to the queue; without ids, every failed job. */
+  jobsRetry: { args: z.tuple([jobSelectionSchema]), result: changedSchema },
+
+  watchList: { args: z.tuple([]), result: z.array(watchFolderSchema) },
+  watchAdd: { args: z.tuple([watchAddSchema]), result: watchFolderSchema },
+  watchRemove: { args: z.tuple([id]), result: changedSchema },
+  watchPause: { args: z.tuple([id]), result: watchFolderSchema },
+  watchResume: { args: z.tuple([id]), result: watchFolderSchema },
 } as const;
 
 type Contract = typeof serviceContract;
@@ -38,4 +348,16 @@ export type ServiceHandlers = {
   [C in ChannelName]: (...args: ChannelArgs<C>) => ChannelResult<C> | Promise<ChannelResult<C>>;
 };
 
+export type EventListener = (event: ServiceEvent) => void;
+
+/** The backend's event stream: IPC messages in the app, a WebSocket under `yonos serve`. */
+export interface YonosEvents {
+  /** Returns the function that unsubscribes. */
+  subscribe(listener: EventListener): () => void;
+}
+
 export const channelNames = Object.keys(serviceContract) as ChannelName[];
+
+export function isChannelName(name: string): name is ChannelName {
+  return Object.hasOwn(serviceContract, name);
+}

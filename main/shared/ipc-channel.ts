@@ -7,3 +7,6 @@ import type { ChannelName } from './contract.js';
 export function ipcChannel(name: ChannelName): `yonos:${ChannelName}` {
   return `yonos:${name}`;
 }
+
+/** The main process pushes every service event to the window on this channel. */
+export const eventChannel = 'yonos:event';

@@ -1,5 +1,7 @@
+import type { YonosApp } from './app.js';
 import type { HealthReport, ServiceHandlers } from './contract.js';
 import { appVersion } from './version.js';
+import { planBatch } from '../jobs/plan.js';
 
 export function createHealthReport(): HealthReport {
   return {
@@ -11,9 +13,42 @@ export function createHealthReport(): HealthReport {
   };
 }
 
-/** The backend's implementation of the service contract, shared by IPC and HTTP. */
-export function createServices(): ServiceHandlers {
+/** The backend's implementation of the service contract, shared by IPC, HTTP and the CLI. */
+export function createServices(app: YonosApp): ServiceHandlers {
+  const { library, queue, watches } = app;
   return {
     health: () => createHealthReport(),
+
+    libraryImport: ({ paths, recursive }) => library.importPaths(paths, recursive ?? true),
+    libraryQuery: (query) => library.query(query),
+    libraryPhoto: (id) => library.photo(id),
+    libraryThumbnail: async (id) => ({ dataUrl: await library.thumbnailDataUrl(id) }),
+    libraryFolders: () => library.folders(),
+    libraryRefresh: () => library.refresh(),
+    libraryRemove: (ids) => ({ changed: library.remove(ids) }),
+
+    jobsEnqueue: async (request) => {
+      const planned = await planBatch(library, request);
+      const label = request.label ?? `${planned.jobs.length} photo(s) ×${request.scale}`;
+      const { batchId, jobIds } = queue.addBatch(
+        { label, priority: request.priority ?? 0, device: request.device ?? 'auto' },
+        planned.jobs,
+      );
+      return { batchId, jobIds, failed: planned.failed };
+    },
+    jobsList: (query) => queue.list(query),
+    jobsGet: (id) => queue.get(id),
+    jobsBatches: () => queue.batches(),
+    jobsStatus: () => queue.status(),
+    jobsPause: (selection) => ({ changed: queue.pause(selection) }),
+    jobsResume: (selection) => ({ changed: queue.resume(selection) }),
+    jobsCancel: (selection) => ({ changed: queue.cancel(selection) }),
+    jobsRetry: (selection) => ({ changed: queue.retry(selection) }),
+
+    watchList: () => watches.list(),
+    watchAdd: (request) => watches.add(request),
+    watchRemove: async (id) => ({ changed: await watches.remove(id) }),
+    watchPause: (id) => watches.pause(id),
+    watchResume: (id) => watches.resume(id),
   };
 }

@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthReportSchema } from '../../main/shared/contract.js';
+import { YonosApp } from '../../main/shared/app.js';
 import { createServices } from '../../main/shared/services.js';
 import { startWebHost, type WebHost } from '../../main/server/web-host.js';
 
 const token = 'test-token';
 let rendererDir: string;
+let dataDir: string;
+let app: YonosApp;
 let host: WebHost;
 
 interface Reply {
@@ -37,12 +40,21 @@ function get(pathAndQuery: string, headers: Record<string, string> = {}): Promis
 beforeAll(async () => {
   rendererDir = await mkdtemp(path.join(tmpdir(), 'yonos-renderer-'));
   await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Yonos</title>');
-  host = await startWebHost({ rendererDir, services: createServices(), token });
+  dataDir = await mkdtemp(path.join(tmpdir(), 'yonos-data-'));
+  app = YonosApp.open({ dataDir });
+  host = await startWebHost({
+    rendererDir,
+    services: createServices(app),
+    events: app.events,
+    token,
+  });
 });
 
 afterAll(async () => {
   await host.close();
+  await app.close();
   await rm(rendererDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('yonos serve web host', () => {

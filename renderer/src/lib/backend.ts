@@ -3,7 +3,8 @@
  * exposed the contract as `window.yonos` (IPC); in a browser opened by
  * `yonos serve` the same contract goes over HTTP with the page's token.
  */
-import { healthReportSchema, type YonosApi } from '../../../main/shared/contract.js';
+import { createApiClient } from '../../../main/shared/api-client.js';
+import type { YonosApi } from '../../../main/shared/contract.js';
 
 declare global {
   interface Window {
@@ -34,14 +35,15 @@ function takeTokenFromAddressBar(): string | null {
 }
 
 function createHttpBackend(token: string | null): YonosApi {
-  const getJson = async (path: string): Promise<unknown> => {
+  return createApiClient(async (name, args) => {
     if (token === null) throw new UnauthorizedError();
-    const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+    const response = await fetch(`/api/${name}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(args),
+    });
     if (response.status === 401) throw new UnauthorizedError();
-    if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+    if (!response.ok) throw new Error(`/api/${name} answered ${response.status}`);
     return response.json();
-  };
-  return {
-    health: async () => healthReportSchema.parse(await getJson('/api/health')),
-  };
+  });
 }

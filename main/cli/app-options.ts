@@ -1,0 +1,116 @@
+/** What the library, jobs and watch commands share: the data directory, the engine options and JSON output. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { YonosApp, type AppOptions } from '../shared/app.js';
+import { deviceSchema, type UpscaleDevice } from '../shared/contract.js';
+import { createServices } from '../shared/services.js';
+import type { ServiceHandlers } from '../shared/contract.js';
+import { DamagedDatabaseError, NewerDatabaseError } from '../library/db.js';
+
+export interface DataDirOptions {
+  dataDir?: string;
+}
+
+export interface EngineCliOptions extends DataDirOptions {
+  models: string[];
+  device: UpscaleDevice;
+  threads?: number;
+}
+
+export interface JsonOption {
+  json?: boolean;
+}
+
+export function addDataDirOption(command: Command): Command {
+  return command.option(
+    '--data-dir <dir>',
+    'library and cache folder (default: $YONOS_DATA_DIR, else the per-user app data folder)',
+  );
+}
+
+export function addEngineOptions(command: Command): Command {
+  return addDataDirOption(command)
+    .option('--models <dir>', 'extra model folder (repeatable)', collect, [])
+    .addOption(
+      new Option('--device <device>', 'execution device')
+        .choices(deviceSchema.options)
+        .default('auto'),
+    )
+    .option('--threads <n>', 'CPU threads for inference', parseWholeNumber);
+}
+
+export function addJsonOption(command: Command): Command {
+  return command.option('--json', 'print machine-readable JSON');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseWholeNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new InvalidArgumentError('Expected a whole number of at least 1.');
+  }
+  return number;
+}
+
+export function appOptionsFrom(options: DataDirOptions & Partial<EngineCliOptions>): AppOptions {
+  return {
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.models === undefined || options.models.length === 0
+      ? {}
+      : { modelDirs: options.models }),
+    ...(options.device === undefined ? {} : { device: options.device }),
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  };
+}
+
+/** Opens the backend for one command, and closes it however the command ends. */
+export async function withApp<T>(
+  command: Command,
+  options: AppOptions,
+  run: (services: ServiceHandlers, app: YonosApp) => Promise<T> | T,
+): Promise<T> {
+  let app: YonosApp;
+  try {
+    app = YonosApp.open(options);
+  } catch (error) {
+    if (error instanceof DamagedDatabaseError || error instanceof NewerDatabaseError) {
+      command.error(error.message);
+    }
+    throw error;
+  }
+  try {
+    return await run(createServices(app), app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** JSON for scripts, or a readable rendering for people. */
+export function print(options: JsonOption, value: unknown, human: () => string): void {
+  process.stdout.write(
+    options.json === true ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`,
+  );
+}
+
+/** One line per event: JSON Lines for scripts, text for people. */
+export function printLine(options: JsonOption, value: unknown, human: () => string): void {
+  process.stdout.write(`${options.json === true ? JSON.stringify(value) : human()}\n`);
+}
+
+export function parseIds(values: string[]): number[] {
+  return values.map((value) => {
+    const id = Number(value);
+    if (!Number.isInteger(id) || id < 1) throw new InvalidArgumentError(`"${value}" is not an id.`);
+    return id;
+  });
+}
+
+/** Resolves when the process is asked to stop (Ctrl+C or a service manager). */
+export function untilInterrupted(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}

@@ -1,0 +1,269 @@
+/** `yonos jobs …`: the background queue without the UI, for people and scripts. */
+import { Command, Option } from 'commander';
+import type { EnqueueRequest, Job, JobSelection, JobState } from '../shared/contract.js';
+import { collisionPolicySchema, jobStateSchema, outputFormatSchema } from '../shared/contract.js';
+import {
+  addDataDirOption,
+  addEngineOptions,
+  addJsonOption,
+  appOptionsFrom,
+  parseIds,
+  print,
+  printLine,
+  untilInterrupted,
+  withApp,
+  type DataDirOptions,
+  type EngineCliOptions,
+  type JsonOption,
+} from './app-options.js';
+import { parsePositiveInt, parseScale, type Scale } from './options.js';
+
+type Options = DataDirOptions & JsonOption;
+
+export function jobsCommand(): Command {
+  return new Command('jobs')
+    .description('Manage the job queue: add, list, pause, resume, cancel, retry, run')
+    .addCommand(addCommand())
+    .addCommand(listCommand())
+    .addCommand(showCommand())
+    .addCommand(statusCommand())
+    .addCommand(batchesCommand())
+    .addCommand(
+      selectionCommand('pause', 'Pause jobs; with --all, pause the whole queue', (s, sel) =>
+        s.jobsPause(sel),
+      ),
+    )
+    .addCommand(
+      selectionCommand('resume', 'Resume paused jobs; with --all, resume the queue', (s, sel) =>
+        s.jobsResume(sel),
+      ),
+    )
+    .addCommand(
+      selectionCommand('cancel', 'Cancel jobs that have not finished', (s, sel) =>
+        s.jobsCancel(sel),
+      ),
+    )
+    .addCommand(
+      selectionCommand('retry', 'Queue failed or cancelled jobs again', (s, sel) =>
+        s.jobsRetry(sel),
+      ),
+    )
+    .addCommand(runCommand());
+}
+
+function leaf(name: string, description: string): Command {
+  return addJsonOption(addDataDirOption(new Command(name).description(description)));
+}
+
+interface AddOptions extends Options {
+  scale: Scale;
+  model?: string;
+  steps?: number;
+  tile?: number;
+  format?: EnqueueRequest['format'];
+  quality?: number;
+  out?: string;
+  name?: string;
+  collision: EnqueueRequest['collision'];
+  recursive?: boolean;
+  mirror: boolean;
+  priority: number;
+  label?: string;
+}
+
+function addCommand(): Command {
+  return leaf(
+    'add',
+    'Queue photos and folders for upscaling (one batch); `yonos jobs run` processes them',
+  )
+    .argument('<paths...>', 'photos and folders')
+    .requiredOption('-s, --scale <factor>', 'upscale factor: 2, 4 or 8', parseScale)
+    .option('--model <id>', 'model id (default: the first installed for the scale)')
+    .option('--steps <n>', 'diffusion steps', parsePositiveInt)
+    .option('--tile <px>', 'tile size in input pixels', parsePositiveInt)
+    .addOption(
+      new Option('--format <format>', 'output format (default: the input’s)').choices(
+        outputFormatSchema.options,
+      ),
+    )
+    .option('--quality <q>', 'quality for jpg/webp/avif, 1-100', parsePositiveInt)
+    .option('-o, --out <dir>', 'output folder (default: next to each photo)')
+    .option('--name <template>', 'output name template, {name} and {scale}', '{name}_x{scale}')
+    .addOption(
+      new Option('--collision <policy>', 'when the output exists')
+        .choices(collisionPolicySchema.options)
+        .default('skip'),
+    )
+    .option('-r, --recursive', 'include subfolders of folders')
+    .option(
+      '--no-mirror',
+      'with --out: put every output directly in it instead of mirroring subfolders',
+    )
+    .option('--priority <n>', 'higher runs first', Number, 0)
+    .option('--label <text>', 'a name for the batch')
+    .action(async function (this: Command, paths: string[], options: AddOptions) {
+      const result = await withApp(this, appOptionsFrom(options), (services) =>
+        services.jobsEnqueue(toRequest(paths, options)),
+      );
+      print(options, result, () =>
+        [
+          `Batch ${result.batchId}: queued ${result.jobIds.length} job(s).`,
+          ...result.failed.map((failure) => `  not queued: ${failure.path}: ${failure.error}`),
+        ].join('\n'),
+      );
+      if (result.failed.length > 0) process.exitCode = 1;
+    });
+}
+
+function toRequest(paths: string[], options: AddOptions): EnqueueRequest {
+  return {
+    inputs: paths,
+    scale: options.scale,
+    template: options.name ?? '{name}_x{scale}',
+    mirror: options.mirror,
+    priority: options.priority,
+    recursive: options.recursive === true,
+    ...(options.collision === undefined ? {} : { collision: options.collision }),
+    ...(options.model === undefined ? {} : { modelId: options.model }),
+    ...(options.steps === undefined ? {} : { steps: options.steps }),
+    ...(options.tile === undefined ? {} : { tile: options.tile }),
+    ...(options.format === undefined ? {} : { format: options.format }),
+    ...(options.quality === undefined ? {} : { quality: options.quality }),
+    ...(options.out === undefined ? {} : { outDir: options.out }),
+    ...(options.label === undefined ? {} : { label: options.label }),
+  };
+}
+
+export function describeJob(job: Job): string {
+  const percent = job.state === 'running' ? ` ${Math.round(job.progress * 100)}%` : '';
+  const error = job.error === null ? '' : `  (${job.error})`;
+  return `${String(job.id).padStart(6)}  ${job.state.padEnd(9)}${percent}  ×${job.settings.scale}  ${job.input} -> ${job.output}${error}`;
+}
+
+function listCommand(): Command {
+  return leaf('list', 'List jobs, oldest first')
+    .addOption(
+      new Option('--state <state>', 'only jobs in this state').choices(jobStateSchema.options),
+    )
+    .option('--batch <id>', 'only jobs of this batch', parsePositiveInt)
+    .option('--after <id>', 'only jobs with a larger id (paging)', parsePositiveInt)
+    .option('--limit <n>', 'at most this many', parsePositiveInt, 100)
+    .action(async function (
+      this: Command,
+      options: Options & { state?: JobState; batch?: number; after?: number; limit: number },
+    ) {
+      const jobs = await withApp(this, appOptionsFrom(options), (services) =>
+        services.jobsList({
+          limit: options.limit,
+          ...(options.state === undefined ? {} : { state: options.state }),
+          ...(options.batch === undefined ? {} : { batchId: options.batch }),
+          ...(options.after === undefined ? {} : { afterId: options.after }),
+        }),
+      );
+      print(options, jobs, () =>
+        jobs.length === 0 ? 'No jobs.' : jobs.map(describeJob).join('\n'),
+      );
+    });
+}
+
+function showCommand(): Command {
+  return leaf('show', 'Show one job with its settings snapshot')
+    .argument('<id>', 'job id')
+    .action(async function (this: Command, id: string, options: Options) {
+      const [jobId] = parseIds([id]);
+      const job = await withApp(this, appOptionsFrom(options), (services) =>
+        services.jobsGet(jobId ?? 0),
+      );
+      print(options, job, () => `${describeJob(job)}\n  settings: ${JSON.stringify(job.settings)}`);
+    });
+}
+
+function statusCommand(): Command {
+  return leaf('status', 'Counts per state, and whether the queue is paused').action(async function (
+    this: Command,
+    options: Options,
+  ) {
+    const status = await withApp(this, appOptionsFrom(options), (services) =>
+      services.jobsStatus(),
+    );
+    print(options, status, () =>
+      [
+        `Queue ${status.paused ? 'PAUSED' : 'active'}.`,
+        Object.entries(status.counts)
+          .map(([state, n]) => `${state} ${n}`)
+          .join(', '),
+        ...status.running.map(describeJob),
+      ].join('\n'),
+    );
+  });
+}
+
+function batchesCommand(): Command {
+  return leaf('batches', 'List batches (newest first) with counts per state').action(
+    async function (this: Command, options: Options) {
+      const batches = await withApp(this, appOptionsFrom(options), (services) =>
+        services.jobsBatches(),
+      );
+      print(options, batches, () =>
+        batches
+          .map((batch) => {
+            const counts = Object.entries(batch.counts)
+              .filter(([, n]) => n > 0)
+              .map(([state, n]) => `${state} ${n}`)
+              .join(', ');
+            return `${String(batch.id).padStart(6)}  ${batch.label}  [${counts}]`;
+          })
+          .join('\n'),
+      );
+    },
+  );
+}
+
+type SelectionCall = (
+  services: Parameters<Parameters<typeof withApp>[2]>[0],
+  selection: JobSelection,
+) => Promise<{ changed: number }> | { changed: number };
+
+function selectionCommand(name: string, description: string, call: SelectionCall): Command {
+  return leaf(name, description)
+    .argument('[ids...]', 'job ids')
+    .option('--all', 'every applicable job (for pause and resume: the whole queue)')
+    .action(async function (this: Command, ids: string[], options: Options & { all?: boolean }) {
+      if (ids.length === 0 && options.all !== true) this.error('Name job ids, or pass --all.');
+      const selection: JobSelection = options.all === true ? {} : { ids: parseIds(ids) };
+      const result = await withApp(this, appOptionsFrom(options), (services) =>
+        call(services, selection),
+      );
+      print(options, result, () => `${name}: ${result.changed} changed.`);
+    });
+}
+
+function runCommand(): Command {
+  return addJsonOption(addEngineOptions(new Command('run')))
+    .description(
+      'Process queued jobs, then exit (with --wait: keep waiting for new ones until Ctrl+C)',
+    )
+    .option('--wait', 'keep running and take new jobs as they are queued')
+    .action(async function (
+      this: Command,
+      options: EngineCliOptions & JsonOption & { wait?: boolean },
+    ) {
+      await withApp(this, appOptionsFrom(options), async (_services, app) => {
+        const log = app.events.subscribe((event) => {
+          if (event.type !== 'job' || !['done', 'failed', 'skipped'].includes(event.job.state))
+            return;
+          printLine(options, event.job, () => describeJob(event.job));
+        });
+        try {
+          if (options.wait === true) {
+            app.runner.start();
+            await untilInterrupted();
+          } else {
+            await Promise.race([app.runner.runUntilIdle(), untilInterrupted()]);
+          }
+        } finally {
+          log();
+        }
+      });
+    });
+}

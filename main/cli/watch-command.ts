@@ -1,0 +1,78 @@
+/** `yonos watch <dir>`: headless watch mode, until Ctrl+C or SIGTERM. */
+import { Command, Option } from 'commander';
+import type { OutputFormat } from '../engine/index.js';
+import { outputFormatSchema, type ServiceEvent } from '../shared/contract.js';
+import {
+  addEngineOptions,
+  addJsonOption,
+  appOptionsFrom,
+  printLine,
+  untilInterrupted,
+  withApp,
+  type EngineCliOptions,
+  type JsonOption,
+} from './app-options.js';
+import { describeJob } from './jobs-command.js';
+import { parseScale, type Scale } from './options.js';
+
+interface WatchOptions extends EngineCliOptions, JsonOption {
+  scale: Scale;
+  out?: string;
+  recursive?: boolean;
+  model?: string;
+  format?: OutputFormat;
+}
+
+export function watchCommand(): Command {
+  return addJsonOption(addEngineOptions(new Command('watch')))
+    .description(
+      'Upscale photos as they land in a folder (and those that arrived while Yonos was not running)',
+    )
+    .argument('<dir>', 'folder to watch')
+    .requiredOption('-s, --scale <factor>', 'upscale factor: 2, 4 or 8', parseScale)
+    .option('-o, --out <dir>', 'output folder (default: next to each photo); ignored by the watch')
+    .option('-r, --recursive', 'watch subfolders too (mirrored under --out)')
+    .option('--model <id>', 'model id (default: the first installed for the scale)')
+    .addOption(new Option('--format <format>', 'output format').choices(outputFormatSchema.options))
+    .action(async function (this: Command, dir: string, options: WatchOptions) {
+      await withApp(this, appOptionsFrom(options), async (services, app) => {
+        const stopLogging = app.events.subscribe((event) => {
+          logEvent(options, event);
+        });
+        const watch = await app.watches.add(
+          {
+            path: dir,
+            scale: options.scale,
+            recursive: options.recursive === true,
+            ...(options.out === undefined ? {} : { outDir: options.out }),
+            ...(options.model === undefined ? {} : { modelId: options.model }),
+            ...(options.format === undefined ? {} : { format: options.format }),
+          },
+          false,
+        );
+        if (watch.paused) await services.watchResume(watch.id);
+        else await app.watches.start(watch.id);
+        app.runner.start();
+        printLine(
+          options,
+          { type: 'watching', watch },
+          () => `Watching ${watch.path}; press Ctrl+C to stop.`,
+        );
+        const signal = await untilInterrupted();
+        stopLogging();
+        printLine(options, { type: 'stopped', signal }, () => `Stopped (${signal}).`);
+      });
+    });
+}
+
+function logEvent(options: JsonOption, event: ServiceEvent): void {
+  if (event.type === 'watchFile') {
+    printLine(options, event, () =>
+      event.action === 'queued'
+        ? `queued  ${event.path}`
+        : `failed  ${event.path}: ${event.detail ?? ''}`,
+    );
+  } else if (event.type === 'job' && ['done', 'failed', 'skipped'].includes(event.job.state)) {
+    printLine(options, event, () => describeJob(event.job));
+  }
+}

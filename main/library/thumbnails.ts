@@ -1,0 +1,37 @@
+/**
+ * Thumbnails: small WebP files cached on disk by content hash, so a moved or
+ * duplicated photo shares one, and a deleted cache file is simply made again.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export const thumbnailSize = 320;
+
+export function thumbnailPath(cacheDir: string, hash: string): string {
+  return path.join(cacheDir, hash.slice(0, 2), `${hash}.webp`);
+}
+
+/** Returns the cached thumbnail's path, making it from `source` when it is not there. */
+export async function ensureThumbnail(
+  cacheDir: string,
+  hash: string,
+  source: string,
+): Promise<string> {
+  const target = thumbnailPath(cacheDir, hash);
+  if (existsSync(target)) return target;
+  await mkdir(path.dirname(target), { recursive: true });
+  const temp = `${target}.${process.pid}.tmp`;
+  try {
+    await sharp(source)
+      .rotate()
+      .resize(thumbnailSize, thumbnailSize, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 70 })
+      .toFile(temp);
+    await rename(temp, target);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  return target;
+}

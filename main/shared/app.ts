@@ -1,0 +1,88 @@
+/**
+ * One Yonos backend: the library database, the job queue and its runner, and
+ * the watch folders, wired to one event bus. The Electron main process,
+ * `yonos serve` and the CLI commands each open one on the same data directory.
+ */
+import path from 'node:path';
+import { Engine, type EngineOptions } from '../engine/index.js';
+import { JobQueue } from '../jobs/queue.js';
+import { JobRunner } from '../jobs/runner.js';
+import { databasePath, openDatabase, type Db } from '../library/db.js';
+import { Library } from '../library/library.js';
+import { WatchManager } from '../watch/manager.js';
+import { WatchStore } from '../watch/store.js';
+import type { UpscaleDevice } from './contract.js';
+import { defaultDataDir } from './data-dir.js';
+import { EventBus } from './events.js';
+
+export interface AppOptions {
+  /** Default: defaultDataDir(). */
+  dataDir?: string;
+  device?: UpscaleDevice;
+  /** Extra model folders for the engine. */
+  modelDirs?: string[];
+  threads?: number;
+  /** Watchers' write-finish wait (tests shorten it). */
+  watchStabilityMs?: number;
+  /** How often an idle runner checks for jobs queued by another process. */
+  pollMs?: number;
+}
+
+export class YonosApp {
+  readonly events = new EventBus();
+  readonly library: Library;
+  readonly queue: JobQueue;
+  readonly runner: JobRunner;
+  readonly watches: WatchManager;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly db: Db,
+    options: AppOptions,
+  ) {
+    this.library = new Library(db, path.join(dataDir, 'thumbnails'), this.events);
+    this.queue = new JobQueue(db, this.library, this.events);
+    this.runner = new JobRunner(this.queue, {
+      device: options.device ?? 'auto',
+      openEngine: (engineOptions) => Engine.create(engineOptions),
+      engineOptions: engineOptionsFor(dataDir, options),
+      events: this.events,
+      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+    });
+    this.watches = new WatchManager(new WatchStore(db), {
+      library: this.library,
+      queue: this.queue,
+      events: this.events,
+      ...(options.watchStabilityMs === undefined ? {} : { stabilityMs: options.watchStabilityMs }),
+    });
+  }
+
+  /** Opens the database (integrity check, migrations); throws DamagedDatabaseError when it fails. */
+  static open(options: AppOptions = {}): YonosApp {
+    const dataDir = path.resolve(options.dataDir ?? defaultDataDir());
+    return new YonosApp(dataDir, openDatabase(databasePath(dataDir)), options);
+  }
+
+  /** The long-running mode (app, `yonos serve`): run jobs, watch folders, check originals. */
+  async startBackground(): Promise<void> {
+    this.runner.start();
+    await this.watches.startAll();
+    void this.library.refresh().catch((error: unknown) => {
+      console.error('yonos: checking the library originals failed:', error);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.watches.stopAll();
+    await this.runner.stop();
+    this.db.close();
+  }
+}
+
+function engineOptionsFor(dataDir: string, options: AppOptions): EngineOptions {
+  return {
+    dataDir,
+    ...(options.modelDirs === undefined ? {} : { modelDirs: options.modelDirs }),
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  };
+}

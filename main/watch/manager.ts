@@ -1,0 +1,87 @@
+/** The persisted watch folders and the watchers running for them in this process. */
+import { stat } from 'node:fs/promises';
+import type { WatchAdd, WatchFolder } from '../shared/contract.js';
+import type { WatchStore } from './store.js';
+import { FolderWatcher, type WatcherDeps } from './watcher.js';
+
+export class WatchManager {
+  readonly #active = new Map<number, FolderWatcher>();
+
+  constructor(
+    private readonly store: WatchStore,
+    private readonly deps: WatcherDeps,
+  ) {}
+
+  list(): WatchFolder[] {
+    return this.store.list();
+  }
+
+  isActive(id: number): boolean {
+    return this.#active.has(id);
+  }
+
+  /** Starts every watch folder that is not paused. */
+  async startAll(): Promise<void> {
+    for (const watch of this.store.list()) {
+      if (!watch.paused) await this.#start(watch);
+    }
+  }
+
+  async add(request: WatchAdd, start = true): Promise<WatchFolder> {
+    if (!(await stat(request.path)).isDirectory()) {
+      throw new Error(`${request.path} is not a folder`);
+    }
+    const watch = this.store.upsert(request);
+    // Settings may have changed: a running watcher restarts with the new ones.
+    await this.#stop(watch.id);
+    if (start && !watch.paused) await this.#start(watch);
+    return watch;
+  }
+
+  async remove(id: number): Promise<number> {
+    await this.#stop(id);
+    return this.store.remove(id);
+  }
+
+  async pause(id: number): Promise<WatchFolder> {
+    await this.#stop(id);
+    return this.#announce(this.store.setPaused(id, true));
+  }
+
+  /** Resuming rescans the folder, so files that arrived while paused are picked up. */
+  async resume(id: number): Promise<WatchFolder> {
+    const watch = this.store.setPaused(id, false);
+    await this.#start(watch);
+    return watch;
+  }
+
+  /** Runs one watch folder in this process (the headless `yonos watch`). */
+  async start(id: number): Promise<void> {
+    await this.#start(this.store.get(id));
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#active.keys()].map((id) => this.#stop(id)));
+  }
+
+  async #start(watch: WatchFolder): Promise<void> {
+    if (this.#active.has(watch.id)) return;
+    const watcher = new FolderWatcher(watch, this.deps);
+    this.#active.set(watch.id, watcher);
+    await watcher.start();
+    this.#announce(watch);
+  }
+
+  async #stop(id: number): Promise<void> {
+    const watcher = this.#active.get(id);
+    if (watcher === undefined) return;
+    this.#active.delete(id);
+    await watcher.stop();
+    this.#announce(watcher.watch);
+  }
+
+  #announce(watch: WatchFolder): WatchFolder {
+    this.deps.events?.emit({ type: 'watch', watch, active: this.#active.has(watch.id) });
+    return watch;
+  }
+}
