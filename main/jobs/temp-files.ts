@@ -6,9 +6,9 @@
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
+/** The engine's temp name for `output` is `.<output name>.<uuid>.part` (main/engine/image-io.ts). */
 export function isTempFileOf(name: string, output: string): boolean {
-  const base = path.basename(output);
-  return (name.startsWith(`${base}.`) || name.startsWith(`.${base}.`)) && name.endsWith('.tmp');
+  return name.startsWith(`.${path.basename(output)}.`) && name.endsWith('.part');
 }
 
 export function removeStaleTempFiles(output: string): void {
