@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * Bundles the Node-side entry points (the renderer is Vite's job):
- * the `yonos` CLI, Electron's main process and launcher, and the preload.
+ * the `yonos` CLI, Electron's main process and launcher, the preload, and the
+ * inference worker beside the CLI and the main process.
  * Dependencies stay external: native addons (sharp, onnxruntime-node,
  * better-sqlite3) must be loaded from node_modules at run time.
  */
@@ -26,6 +27,18 @@ await Promise.all([
     entryPoints: { 'cli/yonos': 'main/cli/yonos.ts' },
     target: 'node20.19',
     banner: { js: '#!/usr/bin/env node' },
+  }),
+  // The inference worker is its own file beside each bundle that starts it
+  // (main/engine/worker-url.ts resolves it relative to import.meta.url).
+  build({
+    ...nodeBundle,
+    entryPoints: { 'cli/engine-worker': 'main/engine/worker.ts' },
+    target: 'node20.19',
+  }),
+  build({
+    ...nodeBundle,
+    entryPoints: { 'electron/engine-worker': 'main/engine/worker.ts' },
+    target: 'node22',
   }),
   // `npm start` runs the launcher with the user's Node, not Electron's.
   build({

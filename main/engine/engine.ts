@@ -18,6 +18,7 @@ import {
 import type {
   EngineOptions,
   ModelInfo,
+  Scale,
   UpscaleOptions,
   UpscaleProgress,
   UpscaleResult,
@@ -89,6 +90,14 @@ export class Engine {
     return scanModels(this.#sources);
   }
 
+  /**
+   * The model an upscale with these options would use; throws the same
+   * user-readable Error upscaleFile would (e.g. "No ×4 model installed (looked in …)").
+   */
+  resolveModel(scale: Scale, modelId?: string): ModelInfo {
+    return pickModel(this.scanModels(), this.#sources, scale, modelId);
+  }
+
   /** The folders searched for models, most specific first. */
   modelFolders(): string[] {
     return this.#sources.map((source) => source.dir);
@@ -114,7 +123,7 @@ export class Engine {
       if (this.#closed) throw new Error('The engine is closed.');
       validateUpscaleOptions(options);
       if (isSameFile(output, input)) throw new Error(`Refusing to overwrite the input ${input}.`);
-      const model = pickModel(this.scanModels(), this.#sources, options.scale, options.modelId);
+      const model = this.resolveModel(options.scale, options.modelId);
       const job: UpscaleJob = {
         input: path.resolve(input),
         output: path.resolve(output),
