@@ -417,15 +417,16 @@ export class JobQueue {
     return counts;
   }
 
-  /** Whether `file` is, or is about to be, an output of ours: watchers must never feed on those. */
+  /**
+   * Whether `file` is an output of ours, recorded or being written (a job fixes
+   * its output path before writing): watchers must never feed on those, and
+   * "overwrite" replaces nothing else.
+   */
   isOwnOutput(file: string): boolean {
     return (
       this.db.prepare('SELECT 1 FROM versions WHERE path = ?').get(file) !== undefined ||
-      this.db
-        .prepare(
-          `SELECT 1 FROM jobs WHERE output = ? AND (output_claimed = 1 OR state IN ${activeStates})`,
-        )
-        .get(file) !== undefined
+      this.db.prepare('SELECT 1 FROM jobs WHERE output = ? AND output_claimed = 1').get(file) !==
+        undefined
     );
   }
 

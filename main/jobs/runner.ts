@@ -58,7 +58,9 @@ export class JobRunner {
   /** Works until no job is queued (the `yonos jobs run` mode), then resolves. */
   async runUntilIdle(): Promise<void> {
     this.recover();
-    this.#loop ??= this.#work(true);
+    this.#loop ??= this.#work(true).finally(() => {
+      this.#loop = null;
+    });
     await this.#loop;
   }
 

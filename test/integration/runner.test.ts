@@ -1,0 +1,138 @@
+/** The job runner with the real engine on the tiny fixture models. */
+import { existsSync } from 'node:fs';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { createServices } from '../../main/shared/services.js';
+import { writePhoto } from '../support/images.js';
+import { fixtureModelsDir, tempApp, tempDir } from '../support/temp.js';
+
+async function setup(count: number) {
+  const app = await tempApp({ modelDirs: [fixtureModelsDir], pollMs: 50 });
+  const folder = await tempDir();
+  const files: string[] = [];
+  for (let index = 0; index < count; index++) {
+    files.push(
+      await writePhoto(path.join(folder, `p${index}.jpg`), { seed: index, width: 24, height: 16 }),
+    );
+  }
+  return { app, services: createServices(app), folder, files };
+}
+
+describe('the job runner', () => {
+  it('upscales, records the version, and marks the job and photo done', async () => {
+    const { app, services, files } = await setup(1);
+    const [input = ''] = files;
+    const { jobIds } = await services.jobsEnqueue({ inputs: [input], scale: 2, format: 'png' });
+    await app.runner.runUntilIdle();
+
+    const job = await services.jobsGet(jobIds[0] ?? 0);
+    expect(job).toMatchObject({ state: 'done', progress: 1, attempts: 1, error: null });
+    expect(job.settings.modelId).toBe('yonos-tiny-x2');
+    expect(job.output).toBe(input.replace(/\.jpg$/, '_x2.png'));
+    const metadata = await sharp(job.output).metadata();
+    expect([metadata.width, metadata.height]).toEqual([48, 32]);
+    const photo = await services.libraryPhoto(job.photoId ?? 0);
+    expect(photo.status).toBe('enhanced');
+    expect(photo.versions).toMatchObject([
+      { path: job.output, jobId: job.id, scale: 2, width: 48, height: 32 },
+    ]);
+  });
+
+  it('skips when the output exists, and goes on after a failure', async () => {
+    const { app, services, folder, files } = await setup(2);
+    const [skipMe = '', good = ''] = files;
+    const existing = skipMe.replace(/\.jpg$/, '_x2.jpg');
+    await writeFile(existing, 'already here');
+    const broken = path.join(folder, 'broken.jpg');
+    await copyFile(good, broken);
+
+    const { jobIds } = await services.jobsEnqueue({ inputs: [skipMe, broken, good], scale: 2 });
+    await writeFile(broken, 'no longer a photo');
+    await app.runner.runUntilIdle();
+
+    const states = (await services.jobsList({})).map((job) => [job.id, job.state]);
+    expect(states).toEqual([
+      [jobIds[0], 'skipped'],
+      [jobIds[1], 'failed'],
+      [jobIds[2], 'done'],
+    ]);
+    expect(await readFile(existing, 'utf8')).toBe('already here');
+    expect((await services.jobsGet(jobIds[1] ?? 0)).error).not.toBeNull();
+
+    // A retried job runs again (and fails again here, since the file is still broken).
+    await services.jobsRetry({});
+    await app.runner.runUntilIdle();
+    expect((await services.jobsGet(jobIds[1] ?? 0)).attempts).toBe(2);
+  });
+
+  it('"overwrite" replaces our own outputs but never anyone else’s; "increment" adds a number', async () => {
+    const { app, services, files } = await setup(2);
+    const [ours = '', theirs = ''] = files;
+    await services.jobsEnqueue({ inputs: [ours], scale: 2 });
+    await app.runner.runUntilIdle();
+    const foreign = theirs.replace(/\.jpg$/, '_x2.jpg');
+    await writeFile(foreign, 'not ours');
+
+    const again = await services.jobsEnqueue({
+      inputs: [ours, theirs],
+      scale: 2,
+      collision: 'overwrite',
+    });
+    const inc = await services.jobsEnqueue({ inputs: [ours], scale: 2, collision: 'increment' });
+    await app.runner.runUntilIdle();
+
+    const outputs = await Promise.all(
+      [...again.jobIds, ...inc.jobIds].map((id) => services.jobsGet(id)),
+    );
+    expect(outputs.map((job) => [job.state, path.basename(job.output)])).toEqual([
+      ['done', 'p0_x2.jpg'],
+      ['done', 'p1_x2 (1).jpg'],
+      ['done', 'p0_x2 (1).jpg'],
+    ]);
+    expect(await readFile(foreign, 'utf8')).toBe('not ours');
+  });
+
+  it('adopts an output a crashed attempt finished, and removes its partial files', async () => {
+    const { app, services, files } = await setup(1);
+    const [input = ''] = files;
+    const { jobIds } = await services.jobsEnqueue({ inputs: [input], scale: 2 });
+    // A previous process claimed the job, renamed its output into place, left a
+    // stray temp file from an earlier write, and died before recording it.
+    const claimed = app.queue.claimNext('auto', 999_999_999);
+    const output = input.replace(/\.jpg$/, '_x2.jpg');
+    app.queue.claimOutput(claimed?.id ?? 0, output, 'yonos-tiny-x2');
+    await sharp({ create: { width: 48, height: 32, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toFile(output);
+    const stray = path.join(path.dirname(output), `.${path.basename(output)}.1234.part`);
+    await writeFile(stray, 'half');
+
+    await app.runner.runUntilIdle();
+    const job = await services.jobsGet(jobIds[0] ?? 0);
+    expect(job).toMatchObject({ state: 'done', attempts: 2, output });
+    expect(existsSync(stray)).toBe(false);
+    expect((await readdir(path.dirname(output))).sort()).toEqual(['p0.jpg', 'p0_x2.jpg']);
+  });
+
+  it('cancels a running job: no output and no partial file', async () => {
+    const app = await tempApp({ modelDirs: [fixtureModelsDir], pollMs: 50 });
+    const services = createServices(app);
+    const folder = await tempDir();
+    const input = await writePhoto(path.join(folder, 'big.jpg'), { width: 200, height: 200 });
+    const { jobIds } = await services.jobsEnqueue({ inputs: [input], scale: 2, tile: 32 });
+    const cancelled = new Promise<void>((resolve) => {
+      app.events.subscribe((event) => {
+        if (event.type === 'jobProgress' && event.tilesDone > 0) {
+          void Promise.resolve(services.jobsCancel({ ids: jobIds })).then(() => {
+            resolve();
+          });
+        }
+      });
+    });
+    await Promise.all([app.runner.runUntilIdle(), cancelled]);
+    expect((await services.jobsGet(jobIds[0] ?? 0)).state).toBe('cancelled');
+    expect(await readdir(folder)).toEqual(['big.jpg']);
+  });
+});
