@@ -20,7 +20,7 @@ export interface RunnerOptions {
   events?: EventBus;
   /** How often an idle runner looks for work added by another process. */
   pollMs?: number;
-  /** How often progress is written to the database (events are sent more often). */
+  /** Progress is written to the database at least this often (events are sent on every tile). */
   persistEveryMs?: number;
 }
 
@@ -202,7 +202,7 @@ export class JobRunner {
     controller: AbortController,
   ): (progress: UpscaleProgress) => void {
     const persistEveryMs = this.options.persistEveryMs ?? 1000;
-    let lastPersist = Date.now();
+    let lastPersist = { at: Date.now(), fraction: 0 };
     return (progress) => {
       const fraction = progress.tilesTotal > 0 ? progress.tilesDone / progress.tilesTotal : 0;
       this.options.events?.emit({
@@ -213,8 +213,11 @@ export class JobRunner {
         tilesTotal: progress.tilesTotal,
         etaMs: progress.etaMs,
       });
-      if (Date.now() - lastPersist < persistEveryMs) return;
-      lastPersist = Date.now();
+      // Coarse: every tenth of the job or every second, whichever comes first.
+      const due =
+        fraction - lastPersist.fraction >= 0.1 || Date.now() - lastPersist.at >= persistEveryMs;
+      if (!due) return;
+      lastPersist = { at: Date.now(), fraction };
       // Another process (the CLI, say) may have cancelled or paused this job.
       const state = this.queue.saveProgress(jobId, fraction);
       if (state !== 'running' || this.queue.isPaused()) controller.abort();

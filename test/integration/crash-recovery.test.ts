@@ -1,0 +1,99 @@
+/**
+ * Crash recovery with the real `yonos` bin: `yonos jobs run` is killed with
+ * SIGKILL in the middle of a job, started again, and every job must end done
+ * exactly once, with one output file each and no partial files.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { databasePath } from '../../main/library/db.js';
+import packageJson from '../../package.json' with { type: 'json' };
+import { writePhoto } from '../support/images.js';
+import { fixtureModelsDir, tempDir } from '../support/temp.js';
+import { waitFor } from '../support/wait.js';
+
+const bin = path.resolve(packageJson.bin.yonos);
+
+function yonos(dataDir: string, args: string[]) {
+  const child = spawn(process.execPath, [bin, ...args, '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+async function finish(run: ReturnType<typeof yonos>): Promise<string> {
+  const [code] = (await once(run.child, 'exit')) as [number | null];
+  expect(code, run.output()).toBe(0);
+  return run.output();
+}
+
+interface JobRow {
+  id: number;
+  state: string;
+  progress: number;
+  attempts: number;
+  output: string;
+}
+
+function readJobs(dataDir: string): JobRow[] {
+  const db = new Database(databasePath(dataDir), { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare<[], JobRow>('SELECT id, state, progress, attempts, output FROM jobs ORDER BY id')
+      .all();
+  } finally {
+    db.close();
+  }
+}
+
+describe('crash recovery', () => {
+  it('finishes every job exactly once after the worker is killed mid-job', async () => {
+    const dataDir = await tempDir();
+    const photos = await tempDir();
+    const out = await tempDir();
+    for (let index = 0; index < 3; index++) {
+      await writePhoto(path.join(photos, `photo-${index}.jpg`), {
+        width: 320,
+        height: 240,
+        seed: index,
+      });
+    }
+    await finish(
+      yonos(dataDir, ['jobs', 'add', photos, '--scale', '2', '--tile', '32', '--out', out]),
+    );
+
+    const first = yonos(dataDir, ['jobs', 'run', '--models', fixtureModelsDir]);
+    const interrupted = await waitFor(
+      () => readJobs(dataDir).find((job) => job.state === 'running' && job.progress > 0),
+      'a job to be part-way through',
+      60_000,
+    );
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    expect(readJobs(dataDir).find((job) => job.id === interrupted.id)?.state).toBe('running');
+
+    await finish(yonos(dataDir, ['jobs', 'run', '--models', fixtureModelsDir]));
+
+    const jobs = readJobs(dataDir);
+    expect(jobs.map((job) => job.state)).toEqual(['done', 'done', 'done']);
+    expect(jobs.find((job) => job.id === interrupted.id)?.attempts).toBe(2);
+    expect((await readdir(out)).sort()).toEqual([
+      'photo-0_x2.jpg',
+      'photo-1_x2.jpg',
+      'photo-2_x2.jpg',
+    ]);
+    expect(jobs.map((job) => path.basename(job.output)).sort()).toEqual(await readdir(out));
+    expect((await readdir(photos)).sort()).toEqual(['photo-0.jpg', 'photo-1.jpg', 'photo-2.jpg']);
+
+    const db = new Database(databasePath(dataDir), { readonly: true });
+    const versions = db.prepare('SELECT job_id FROM versions ORDER BY job_id').all();
+    db.close();
+    expect(versions).toEqual(jobs.map((job) => ({ job_id: job.id })));
+  });
+});
