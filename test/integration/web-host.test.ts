@@ -3,7 +3,8 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthReportSchema } from '../../main/shared/contract.js';
+import { WebSocket } from 'ws';
+import { healthReportSchema, serviceEventSchema } from '../../main/shared/contract.js';
 import { YonosApp } from '../../main/shared/app.js';
 import { createServices } from '../../main/shared/services.js';
 import { startWebHost, type WebHost } from '../../main/server/web-host.js';
@@ -21,10 +22,15 @@ interface Reply {
 }
 
 /** node:http rather than fetch: the tests must set Host and Origin freely. */
-function get(pathAndQuery: string, headers: Record<string, string> = {}): Promise<Reply> {
+function get(
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+  body?: unknown,
+): Promise<Reply> {
   const { hostname, port } = new URL(host.origin);
+  const method = body === undefined ? 'GET' : 'POST';
   return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path: pathAndQuery, headers }, (res) => {
+    const req = request({ hostname, port, path: pathAndQuery, headers, method }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -33,7 +39,7 @@ function get(pathAndQuery: string, headers: Record<string, string> = {}): Promis
       });
     });
     req.on('error', reject);
-    req.end();
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
@@ -119,5 +125,75 @@ describe('yonos serve web host', () => {
 
   it('answers unknown API routes with 404', async () => {
     expect((await get(`/api/nope?token=${token}`)).status).toBe(404);
+  });
+});
+
+describe('the contract over HTTP', () => {
+  const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+
+  it('calls a channel with POST /api/<channel> and the argument array', async () => {
+    const reply = await get('/api/libraryQuery', auth, [{ limit: 5 }]);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toEqual({ photos: [], nextCursor: null });
+    const status = await get('/api/jobsStatus', auth, []);
+    expect(JSON.parse(status.body)).toMatchObject({ paused: false, running: [] });
+  });
+
+  it('answers 400 for arguments the contract refuses, 404 for unknown records', async () => {
+    expect((await get('/api/libraryQuery', auth, [{ limit: 'many' }])).status).toBe(400);
+    expect((await get('/api/libraryQuery', auth, [])).status).toBe(400);
+    const missing = await get('/api/libraryPhoto', auth, [12345]);
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.body)).toEqual({ error: 'Photo 12345 not found' });
+  });
+
+  it('needs the token and our origin for channels too', async () => {
+    expect((await get('/api/jobsStatus', { 'Content-Type': 'application/json' }, [])).status).toBe(
+      401,
+    );
+    const foreign = await get('/api/jobsStatus', { ...auth, Origin: 'http://evil.example' }, []);
+    expect(foreign.status).toBe(403);
+  });
+});
+
+describe('events over WebSocket', () => {
+  function connect(query: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+    const socket = new WebSocket(`${host.origin.replace('http', 'ws')}/api/events${query}`, {
+      headers,
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => {
+        resolve(socket);
+      });
+      socket.once('unexpected-response', (_req, res) => {
+        reject(new Error(`refused with ${res.statusCode ?? 0}`));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  it('streams service events to a client with the token', async () => {
+    const socket = await connect(`?token=${token}`, { Origin: host.origin });
+    const message = new Promise<string>((resolve) => {
+      socket.once('message', (data: Buffer) => {
+        resolve(data.toString());
+      });
+    });
+    await get('/api/jobsPause', { Authorization: `Bearer ${token}` }, [{}]);
+    expect(serviceEventSchema.parse(JSON.parse(await message))).toEqual({
+      type: 'queue',
+      paused: true,
+    });
+    socket.close();
+    await get('/api/jobsResume', { Authorization: `Bearer ${token}` }, [{}]);
+  });
+
+  it.each([
+    ['no token', '', {}, 401],
+    ['a wrong token', '?token=nope', {}, 401],
+    ['a foreign origin', `?token=${token}`, { Origin: 'http://evil.example' }, 403],
+    ['a foreign Host', `?token=${token}`, { Host: 'evil.example' }, 403],
+  ])('refuses a client with %s', async (_case, query, headers: Record<string, string>, status) => {
+    await expect(connect(query, headers)).rejects.toThrow(`refused with ${status}`);
   });
 });
