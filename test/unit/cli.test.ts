@@ -31,7 +31,7 @@ describe('yonos --help', () => {
     const { error, stdout } = await runCli(['--help']);
     expect(error?.exitCode).toBe(0);
     expect(stdout).toMatch(/^Usage: yonos/m);
-    for (const command of ['upscale', 'serve', 'bench']) {
+    for (const command of ['upscale', 'serve', 'bench', 'watch', 'library', 'jobs']) {
       expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     }
   });

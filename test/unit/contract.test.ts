@@ -6,6 +6,7 @@ import {
   type HealthReport,
   type YonosApi,
 } from '../../main/shared/contract.js';
+import { createApiClient } from '../../main/shared/api-client.js';
 import { ipcChannel } from '../../main/shared/ipc-channel.js';
 import { createHealthReport } from '../../main/shared/services.js';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -43,5 +44,32 @@ describe('the services', () => {
   it('refuse arguments the contract does not allow', () => {
     expect(serviceContract.health.args.safeParse([]).success).toBe(true);
     expect(serviceContract.health.args.safeParse(['surprise']).success).toBe(false);
+  });
+});
+
+describe('the API client', () => {
+  it('has one function per channel, sending the channel name and arguments', async () => {
+    const calls: unknown[] = [];
+    const api = createApiClient((name, args) => {
+      calls.push([name, args]);
+      return Promise.resolve({ changed: 2 });
+    });
+    expect(Object.keys(api)).toEqual(channelNames);
+    expect(await api.jobsCancel({ ids: [3] })).toEqual({ changed: 2 });
+    expect(calls).toEqual([['jobsCancel', [{ ids: [3] }]]]);
+  });
+
+  it('refuses a result that breaks the contract', async () => {
+    const api = createApiClient(() => Promise.resolve({ changed: 'lots' }));
+    await expect(api.jobsRetry({})).rejects.toThrow();
+  });
+
+  it('validates arguments for every channel', () => {
+    expect(serviceContract.libraryQuery.args.safeParse([{ limit: 0 }]).success).toBe(false);
+    expect(serviceContract.jobsEnqueue.args.safeParse([{ scale: 3 }]).success).toBe(false);
+    expect(
+      serviceContract.jobsEnqueue.args.safeParse([{ scale: 8, inputs: ['a.jpg'] }]).success,
+    ).toBe(true);
+    expect(serviceContract.watchAdd.args.safeParse([{ path: '/p', scale: 4 }]).success).toBe(true);
   });
 });
