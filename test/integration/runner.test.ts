@@ -83,9 +83,7 @@ describe('the job runner', () => {
     const inc = await services.jobsEnqueue({ inputs: [ours], scale: 2, collision: 'increment' });
     await app.runner.runUntilIdle();
 
-    const outputs = await Promise.all(
-      [...again.jobIds, ...inc.jobIds].map((id) => services.jobsGet(id)),
-    );
+    const outputs = [...again.jobIds, ...inc.jobIds].map((id) => app.queue.get(id));
     expect(outputs.map((job) => [job.state, path.basename(job.output)])).toEqual([
       ['done', 'p0_x2.jpg'],
       ['done', 'p1_x2 (1).jpg'],

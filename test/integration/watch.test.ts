@@ -15,7 +15,7 @@ import { waitFor } from '../support/wait.js';
 
 const stabilityMs = 500;
 
-async function openApp(dataDir: string): Promise<YonosApp> {
+function openApp(dataDir: string): YonosApp {
   const app = YonosApp.open({
     dataDir,
     modelDirs: [fixtureModelsDir],
@@ -37,7 +37,7 @@ async function dropSentinel(app: YonosApp, folder: string, name = 'sentinel.jpg'
 
 describe('watch folders', () => {
   it('processes a file written slowly in chunks once, after it is complete', async () => {
-    const app = await openApp(await tempDir());
+    const app = openApp(await tempDir());
     const folder = await tempDir();
     await app.watches.add({ path: folder, scale: 2 });
 
@@ -67,7 +67,7 @@ describe('watch folders', () => {
     ['an output folder inside the watched folder', 'enhanced'],
     ['outputs written next to the photos', null],
   ])('does not loop with %s', async (_case, outName) => {
-    const app = await openApp(await tempDir());
+    const app = openApp(await tempDir());
     const folder = await tempDir();
     const outDir = outName === null ? undefined : path.join(folder, outName);
     await app.watches.add({
@@ -84,7 +84,7 @@ describe('watch folders', () => {
       'the photo to be upscaled',
     );
     expect(path.dirname(done.output)).toBe(outDir ?? folder);
-    await app.queue.pause({});
+    app.queue.pause({});
     await dropSentinel(app, folder);
     expect(jobInputs(app)).toEqual(['photo.jpg', 'sentinel.jpg']);
   });
@@ -92,14 +92,14 @@ describe('watch folders', () => {
   it('picks up files dropped while it was not running, and only those', async () => {
     const dataDir = await tempDir();
     const folder = await tempDir();
-    const first = await openApp(dataDir);
+    const first = openApp(dataDir);
     await first.watches.add({ path: folder, scale: 2 });
     await writePhoto(path.join(folder, 'before.jpg'), { seed: 1 });
     await waitFor(() => jobInputs(first).includes('before.jpg'), 'before.jpg to be queued');
     await first.close();
 
     await writePhoto(path.join(folder, 'while-closed.jpg'), { seed: 2 });
-    const second = await openApp(dataDir);
+    const second = openApp(dataDir);
     await second.watches.startAll();
     await waitFor(() => jobInputs(second).includes('while-closed.jpg'), 'the catch-up scan');
     await dropSentinel(second, folder);
@@ -107,7 +107,7 @@ describe('watch folders', () => {
   });
 
   it('catches up after a pause, too', async () => {
-    const app = await openApp(await tempDir());
+    const app = openApp(await tempDir());
     const folder = await tempDir();
     const watch = await app.watches.add({ path: folder, scale: 2 });
     await app.watches.pause(watch.id);
@@ -118,7 +118,7 @@ describe('watch folders', () => {
   });
 
   it('ignores temp, hidden and sidecar files', async () => {
-    const app = await openApp(await tempDir());
+    const app = openApp(await tempDir());
     const folder = await tempDir();
     await app.watches.add({ path: folder, scale: 2, recursive: true });
     const photo = await photoBuffer({ seed: 5 });
