@@ -1,21 +1,73 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command } from 'commander';
-import { defaultBenchOptions, runBench } from '../engine/bench.js';
-import { parsePositiveInt } from './options.js';
+import { Command, InvalidArgumentError } from 'commander';
+import { benchMarkdown, defaultBenchOptions, runBench } from '../engine/bench.js';
+import type { Scale } from '../engine/index.js';
+import { addEngineOptions, type EngineCliOptions } from './app-options.js';
+import { engineOptionsFrom } from './engine-options.js';
+import { parsePositiveInt, parseScale } from './options.js';
+
+interface BenchCliOptions extends EngineCliOptions {
+  runs: number;
+  size: { width: number; height: number };
+  scales: Scale[];
+  steps?: number;
+  tile?: number;
+  out?: string;
+  json?: boolean;
+}
 
 export function benchCommand(): Command {
-  return new Command('bench')
-    .description('Measure this machine: milliseconds per output megapixel for each engine stage')
-    .option('--runs <n>', 'timed runs per stage', parsePositiveInt, defaultBenchOptions.runs)
-    .option('--out <file>', 'also write the JSON report to this file')
-    .action(async (options: { runs: number; out?: string }) => {
-      const report = await runBench({ ...defaultBenchOptions, runs: options.runs });
+  return addEngineOptions(new Command('bench'))
+    .description(
+      'Measure this machine: per-stage times and ms per output megapixel for each scale, ' +
+        "with sharp's Lanczos-3 as the floor",
+    )
+    .option('--runs <n>', 'timed runs per scale', parsePositiveInt, defaultBenchOptions.runs)
+    .option('--size <WxH>', 'generated input size', parseSize, {
+      width: defaultBenchOptions.width,
+      height: defaultBenchOptions.height,
+    })
+    .option(
+      '--scales <list>',
+      'scales to measure, e.g. 2,4,8',
+      parseScales,
+      defaultBenchOptions.scales,
+    )
+    .option('--steps <n>', 'DDIM steps', parsePositiveInt)
+    .option('--tile <n>', 'tile side in input pixels (default: automatic)', parsePositiveInt)
+    .option('--out <file>', 'write the JSON report there, and the markdown table beside it (.md)')
+    .option('--json', 'print the JSON report instead of the table')
+    .action(async (options: BenchCliOptions) => {
+      const report = await runBench({
+        ...options.size,
+        runs: options.runs,
+        scales: options.scales,
+        ...(options.steps === undefined ? {} : { steps: options.steps }),
+        ...(options.tile === undefined ? {} : { tile: options.tile }),
+        engine: engineOptionsFrom(options),
+      });
       const json = `${JSON.stringify(report, null, 2)}\n`;
-      process.stdout.write(json);
+      const markdown = benchMarkdown(report);
+      process.stdout.write(options.json === true ? json : markdown);
       if (options.out !== undefined) {
         await mkdir(path.dirname(options.out), { recursive: true });
         await writeFile(options.out, json);
+        await writeFile(options.out.replace(/(\.json)?$/, '.md'), markdown);
       }
     });
+}
+
+function parseSize(value: string): { width: number; height: number } {
+  const match = /^(\d+)x(\d+)$/.exec(value);
+  const width = Number(match?.[1]);
+  const height = Number(match?.[2]);
+  if (match === null || width < 8 || height < 8) {
+    throw new InvalidArgumentError('Expected WIDTHxHEIGHT, each at least 8, e.g. 256x192.');
+  }
+  return { width, height };
+}
+
+function parseScales(value: string): Scale[] {
+  return value.split(',').map((part) => parseScale(part.trim()));
 }

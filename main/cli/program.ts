@@ -1,10 +1,13 @@
 import { Command } from 'commander';
 import { appVersion } from '../shared/version.js';
 import { benchCommand } from './bench-command.js';
+import { evalCommand } from './eval-command.js';
 import { jobsCommand } from './jobs-command.js';
 import { libraryCommand } from './library-command.js';
+import { modelsCommand } from './models-command.js';
 import { serveCommand } from './serve-command.js';
 import { upscaleCommand } from './upscale-command.js';
+import { exitWithUsageCodes } from './usage-exit.js';
 import { watchCommand } from './watch-command.js';
 
 export interface ProgramContext {
@@ -13,13 +16,17 @@ export interface ProgramContext {
 }
 
 export function buildProgram({ rendererDir }: ProgramContext): Command {
-  return new Command('yonos')
+  const program = new Command('yonos')
     .description('Yonos photo enhancer: super-resolution on your own machine')
     .version(appVersion)
     .addCommand(upscaleCommand())
     .addCommand(serveCommand(rendererDir))
+    .addCommand(modelsCommand())
     .addCommand(benchCommand())
+    .addCommand(evalCommand())
     .addCommand(watchCommand())
     .addCommand(libraryCommand())
     .addCommand(jobsCommand());
+  exitWithUsageCodes(program);
+  return program;
 }

@@ -1,78 +1,238 @@
+/**
+ * `yonos bench`: upscales a generated photo with each installed scale's model
+ * and reports per-stage times, ms per output megapixel, tiles/s, the provider
+ * and the peak RSS, with sharp's Lanczos-3 resize of the same file as the floor.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
 import { appVersion } from '../shared/version.js';
-import { lanczosUpscale, noiseImage } from './resample.js';
+import { Engine } from './engine.js';
+import { syntheticPhoto } from './synthetic.js';
+import type { EngineOptions, Scale, StageTimings, UpscaleResult } from './types.js';
 
 export interface BenchOptions {
-  /** Input size; the output is `scale` times larger on each side. */
+  /** Input size; outputs are `scale` times larger on each side. */
   width: number;
   height: number;
-  scale: number;
-  /** Timed runs after one untimed warm-up. */
+  /** Timed runs per scale, after one untimed warm-up (session load, JIT). */
   runs: number;
+  scales: Scale[];
+  steps?: number;
+  tile?: number;
+  engine: EngineOptions;
 }
 
-export interface BenchResult {
-  name: string;
+export const defaultBenchOptions: Omit<BenchOptions, 'engine'> = {
+  width: 256,
+  height: 192,
+  runs: 3,
+  scales: [2, 4, 8],
+};
+
+export interface ModelBench {
+  scale: Scale;
+  model: string;
+  provider: string;
   input: { width: number; height: number };
-  scale: number;
+  outputMegapixels: number;
+  tile: number;
+  tiles: number;
+  runs: number;
+  /** Medians over the timed runs: robust to one slow run on a busy machine. */
+  msPerOutputMegapixel: number;
+  stagesMs: StageTimings;
+  tilesPerSecond: number;
+  /** Share of the time spent outside ONNX Runtime's run calls. */
+  overheadPercent: number;
+  samplesMs: number[];
+}
+
+export interface LanczosBench {
+  scale: Scale;
   outputMegapixels: number;
   runs: number;
-  /** Median over the timed runs: robust to one slow run on a busy machine. */
   msPerOutputMegapixel: number;
   samplesMs: number[];
 }
 
 export interface BenchReport {
-  schema: 'yonos-bench/1';
+  schema: 'yonos-bench/2';
   createdAt: string;
   yonosVersion: string;
   machine: { platform: string; arch: string; cpus: number; cpuModel: string; node: string };
-  results: BenchResult[];
+  input: { width: number; height: number };
+  models: ModelBench[];
+  /** sharp's Lanczos-3 on the same file, decode and encode included: the floor. */
+  lanczos: LanczosBench[];
+  skipped: { scale: Scale; reason: string }[];
+  peakRssMb: number;
 }
 
-export const defaultBenchOptions: BenchOptions = { width: 1024, height: 768, scale: 4, runs: 3 };
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'yonos-bench-'));
+  const engine = await Engine.create(options.engine);
+  try {
+    const input = path.join(workDir, 'synthetic.png');
+    const { width, height } = options;
+    await sharp(syntheticPhoto(width, height), { raw: { width, height, channels: 3 } })
+      .png()
+      .toFile(input);
+    const report: BenchReport = {
+      schema: 'yonos-bench/2',
+      createdAt: new Date().toISOString(),
+      yonosVersion: appVersion,
+      machine: machine(),
+      input: { width, height },
+      models: [],
+      lanczos: [],
+      skipped: [],
+      peakRssMb: 0,
+    };
+    for (const scale of options.scales) {
+      report.lanczos.push(await benchLanczos(input, options, scale, workDir));
+      try {
+        engine.resolveModel(scale);
+      } catch (error) {
+        report.skipped.push({ scale, reason: (error as Error).message });
+        continue;
+      }
+      report.models.push(await benchModel(engine, input, options, scale, workDir));
+    }
+    report.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    return report;
+  } finally {
+    await engine.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
 
-export async function runBench(options: BenchOptions = defaultBenchOptions): Promise<BenchReport> {
+async function benchModel(
+  engine: Engine,
+  input: string,
+  options: BenchOptions,
+  scale: Scale,
+  workDir: string,
+): Promise<ModelBench> {
+  const output = path.join(workDir, `model_x${scale}.png`);
+  const upscale = (): Promise<UpscaleResult> =>
+    engine.upscaleFile(input, output, {
+      scale,
+      ...(options.steps === undefined ? {} : { steps: options.steps }),
+      ...(options.tile === undefined ? {} : { tile: options.tile }),
+    });
+  await upscale();
+  const results: UpscaleResult[] = [];
+  for (let run = 0; run < options.runs; run += 1) results.push(await upscale());
+  const [last] = results.slice(-1);
+  if (last === undefined) throw new Error('The bench needs at least one run.');
+  const outputMegapixels = (last.width * last.height) / 1e6;
+  const stage = (name: keyof StageTimings): number =>
+    median(results.map((result) => result.timings?.[name] ?? 0));
+  const stagesMs: StageTimings = {
+    decode: stage('decode'),
+    encoder: stage('encoder'),
+    unet: stage('unet'),
+    decoder: stage('decoder'),
+    blend: stage('blend'),
+    encode: stage('encode'),
+  };
+  const totalMs = median(results.map((result) => result.ms));
+  const ortMs = stagesMs.encoder + stagesMs.unet + stagesMs.decoder;
   return {
-    schema: 'yonos-bench/1',
-    createdAt: new Date().toISOString(),
-    yonosVersion: appVersion,
-    machine: {
-      platform: process.platform,
-      arch: process.arch,
-      cpus: os.availableParallelism(),
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      node: process.versions.node,
-    },
-    results: [await benchLanczos(options)],
+    scale,
+    model: last.modelId,
+    provider: last.device,
+    input: { width: options.width, height: options.height },
+    outputMegapixels,
+    tile: last.tile ?? 0,
+    tiles: last.tiles ?? 0,
+    runs: options.runs,
+    msPerOutputMegapixel: totalMs / outputMegapixels,
+    stagesMs,
+    tilesPerSecond: ((last.tiles ?? 0) * 1000) / ortMs,
+    overheadPercent: (100 * (totalMs - ortMs)) / totalMs,
+    samplesMs: results.map((result) => result.ms),
   };
 }
 
-async function benchLanczos({ width, height, scale, runs }: BenchOptions): Promise<BenchResult> {
-  const source = await noiseImage(width, height);
-  await lanczosUpscale(source, scale);
+async function benchLanczos(
+  input: string,
+  options: BenchOptions,
+  scale: Scale,
+  workDir: string,
+): Promise<LanczosBench> {
+  const output = path.join(workDir, `lanczos_x${scale}.png`);
+  const resize = async (): Promise<void> => {
+    const data = await sharp(input)
+      .resize(options.width * scale, options.height * scale, { kernel: 'lanczos3' })
+      .png()
+      .toBuffer();
+    await writeFile(output, data);
+  };
+  await resize();
   const samplesMs: number[] = [];
-  for (let run = 0; run < runs; run += 1) {
-    const start = performance.now();
-    await lanczosUpscale(source, scale);
-    samplesMs.push(performance.now() - start);
+  for (let run = 0; run < options.runs; run += 1) {
+    const started = performance.now();
+    await resize();
+    samplesMs.push(performance.now() - started);
   }
-  const outputMegapixels = (width * scale * height * scale) / 1e6;
+  const outputMegapixels = (options.width * scale * options.height * scale) / 1e6;
   return {
-    name: 'lanczos3-resample',
-    input: { width, height },
     scale,
     outputMegapixels,
-    runs,
+    runs: options.runs,
     msPerOutputMegapixel: median(samplesMs) / outputMegapixels,
     samplesMs,
   };
 }
 
-function median(values: readonly number[]): number {
+function machine(): BenchReport['machine'] {
+  return {
+    platform: process.platform,
+    arch: process.arch,
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    node: process.versions.node,
+  };
+}
+
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const upper = sorted[middle] ?? Number.NaN;
   return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] ?? Number.NaN) + upper) / 2;
+}
+
+/** The report as a markdown table, one row per scale. */
+export function benchMarkdown(report: BenchReport): string {
+  const fixed = (value: number, digits = 0): string => value.toFixed(digits);
+  const lines = [
+    `Bench ${report.createdAt}: ${report.machine.cpuModel} (${report.machine.cpus} threads), ` +
+      `input ${report.input.width}×${report.input.height}, peak RSS ${report.peakRssMb} MB`,
+    '',
+    '| scale | model | provider | ms/output MP | Lanczos-3 ms/MP | decode | encoder | U-Net | decoder | blend | encode | tiles/s | overhead |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const lanczos of report.lanczos) {
+    const model = report.models.find((entry) => entry.scale === lanczos.scale);
+    const floor = fixed(lanczos.msPerOutputMegapixel, 1);
+    if (model === undefined) {
+      lines.push(`| ×${lanczos.scale} | (none) | | | ${floor} | | | | | | | | |`);
+      continue;
+    }
+    const s = model.stagesMs;
+    const stages = [s.decode, s.encoder, s.unet, s.decoder, s.blend, s.encode].map((ms) =>
+      fixed(ms),
+    );
+    lines.push(
+      `| ×${model.scale} | ${model.model} | ${model.provider} | ${fixed(model.msPerOutputMegapixel)} | ` +
+        `${floor} | ${stages.join(' | ')} | ${fixed(model.tilesPerSecond, 1)} | ` +
+        `${fixed(model.overheadPercent, 1)}% |`,
+    );
+  }
+  lines.push('', 'Stage columns are median milliseconds per image.');
+  return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,53 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command } from 'commander';
+import { evalMarkdown, runEval } from '../engine/eval.js';
+import { Engine, type Scale } from '../engine/index.js';
+import { addEngineOptions, type EngineCliOptions } from './app-options.js';
+import { engineOptionsFrom } from './engine-options.js';
+import { parsePositiveInt, parseScale } from './options.js';
+
+interface EvalCliOptions extends EngineCliOptions {
+  hr: string;
+  scale: Scale;
+  steps?: number;
+  model?: string;
+  out?: string;
+  json?: boolean;
+}
+
+export function evalCommand(): Command {
+  return addEngineOptions(new Command('eval'))
+    .description(
+      'Score a model on HR photos: antialiased-bicubic LR, PSNR-Y/SSIM-Y (border = scale) next to bicubic',
+    )
+    .requiredOption('--hr <dir>', 'folder of high-resolution photos')
+    .option('-s, --scale <factor>', 'upscale factor: 2, 4 or 8', parseScale, 4 satisfies Scale)
+    .option('--steps <n>', 'DDIM steps (default: the model default, 1)', parsePositiveInt)
+    .option('--model <id>', 'model id (default: the first installed for the scale)')
+    .option('--out <file>', 'write the JSON report there, and the markdown table beside it (.md)')
+    .option('--json', 'print the JSON report instead of the table')
+    .action(async function (this: Command, options: EvalCliOptions) {
+      const engine = await Engine.create(engineOptionsFrom(options));
+      try {
+        const report = await runEval(engine, {
+          hrDir: options.hr,
+          scale: options.scale,
+          ...(options.steps === undefined ? {} : { steps: options.steps }),
+          ...(options.model === undefined ? {} : { modelId: options.model }),
+        });
+        const json = `${JSON.stringify(report, null, 2)}\n`;
+        const markdown = evalMarkdown(report);
+        process.stdout.write(options.json === true ? json : markdown);
+        if (options.out !== undefined) {
+          await mkdir(path.dirname(options.out), { recursive: true });
+          await writeFile(options.out, json);
+          await writeFile(options.out.replace(/(\.json)?$/, '.md'), markdown);
+        }
+      } catch (error) {
+        this.error((error as Error).message);
+      } finally {
+        await engine.close();
+      }
+    });
+}

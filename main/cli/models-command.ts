@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import type { ModelInfo } from '../engine/index.js';
+import { findBuiltInModelsDir, modelSources, scanModels } from '../engine/registry.js';
+import { defaultDataDir } from '../shared/data-dir.js';
+import { addDataDirOption } from './app-options.js';
+
+interface ModelsCliOptions {
+  models: string[];
+  dataDir?: string;
+  json?: boolean;
+}
+
+export function modelsCommand(): Command {
+  return addDataDirOption(new Command('models'))
+    .description('List installed models and their cards (and why any model was refused)')
+    .option('--models <dir>', 'extra model folder (repeatable)', collect, [])
+    .option('--json', 'print JSON')
+    .action((options: ModelsCliOptions) => {
+      const sources = modelSources({
+        modelDirs: options.models,
+        dataDir: options.dataDir ?? defaultDataDir(),
+        builtInModelsDir: findBuiltInModelsDir(),
+      });
+      const { models, problems } = scanModels(sources);
+      const cards = models.map(card);
+      const searched = sources.map((source) => source.dir);
+      if (options.json === true) {
+        process.stdout.write(`${JSON.stringify({ models: cards, problems, searched }, null, 2)}\n`);
+        return;
+      }
+      const lines = cards.flatMap(describe);
+      if (cards.length === 0) lines.push('No models installed.');
+      for (const problem of problems) lines.push(`Refused ${problem.dir}: ${problem.message}`);
+      lines.push(`Searched: ${searched.join(', ')}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}
+
+function card(model: ModelInfo) {
+  const { manifest } = model;
+  const readme = path.join(model.dir, 'README.md');
+  return {
+    id: model.id,
+    name: model.name,
+    scale: model.scale,
+    version: manifest.version,
+    builtIn: model.builtIn,
+    dir: model.dir,
+    degradation: manifest.degradation?.preset ?? null,
+    latent: manifest.latent,
+    tiling: manifest.tiling,
+    defaultSteps: manifest.schedule.default_steps,
+    training: manifest.training ?? {},
+    metrics: manifest.metrics ?? {},
+    card: existsSync(readme) ? readme : null,
+  };
+}
+
+function describe(model: ReturnType<typeof card>): string[] {
+  const training = model.training as { method?: unknown; data?: { train_images?: number } };
+  const lines = [
+    `${model.id}  ×${model.scale}  ${model.name} ${model.version} (${model.builtIn ? 'built-in' : 'user'})`,
+    `  folder: ${model.dir}`,
+    `  degradation: ${String(model.degradation)}; tile ${model.tiling.tile}, overlap ${model.tiling.overlap}; ${model.defaultSteps} step(s)`,
+  ];
+  if (typeof training.method === 'string') {
+    const images = training.data?.train_images;
+    lines.push(`  training: ${training.method}${images === undefined ? '' : `, ${images} images`}`);
+  }
+  if (Object.keys(model.metrics).length > 0)
+    lines.push(`  metrics: ${JSON.stringify(model.metrics)}`);
+  if (model.card !== null) lines.push(`  card: ${model.card}`);
+  return lines;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,116 @@
+/**
+ * How `yonos upscale` reports: JSON Lines (`--json`, the contract for other
+ * tools) or text for people, with a progress bar when stderr is a terminal.
+ */
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import type { UpscaleProgress, UpscaleResult } from '../engine/index.js';
+
+export interface UpscaleSummary {
+  files: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  /** Ctrl+C stopped the batch; the photo in progress left no file behind. */
+  interrupted: boolean;
+  ms: number;
+}
+
+export interface UpscaleReporter {
+  progress: (progress: UpscaleProgress) => void;
+  done: (result: UpscaleResult) => void;
+  skipped: (input: string, output: string) => void;
+  failed: (input: string, message: string) => void;
+  summary: (summary: UpscaleSummary) => void;
+}
+
+/** One JSON object per line on stdout; see README "The `--json` event contract". */
+export function jsonReporter(write: (line: string) => void): UpscaleReporter {
+  const emit = (event: Record<string, unknown>): void => {
+    write(`${JSON.stringify(event)}\n`);
+  };
+  return {
+    progress: (p) => {
+      emit({
+        type: 'progress',
+        file: p.file,
+        tilesDone: p.tilesDone,
+        tilesTotal: p.tilesTotal,
+        elapsedMs: Math.round(p.elapsedMs),
+        etaMs: p.etaMs === null ? null : Math.round(p.etaMs),
+      });
+    },
+    done: (r) => {
+      emit({
+        type: 'done',
+        input: r.input,
+        output: r.output,
+        width: r.width,
+        height: r.height,
+        ms: Math.round(r.ms),
+        device: r.device,
+        model: r.modelId,
+      });
+    },
+    skipped: (input, output) => {
+      emit({ type: 'skipped', input, output, reason: 'output exists' });
+    },
+    failed: (input, message) => {
+      emit({ type: 'error', input, message });
+    },
+    summary: (s) => {
+      emit({ type: 'summary', ...s, ms: Math.round(s.ms) });
+    },
+  };
+}
+
+/** Results on stdout, problems on stderr, and a progress bar on stderr when it is a terminal. */
+export function humanReporter(
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WriteStream,
+): UpscaleReporter {
+  let bar: cliProgress.SingleBar | null = null;
+  const stopBar = (): void => {
+    bar?.stop();
+    bar = null;
+  };
+  const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  return {
+    progress: (p) => {
+      if (!stderr.isTTY) return;
+      if (bar === null) {
+        bar = new cliProgress.SingleBar(
+          {
+            stream: stderr,
+            format: `${path.basename(p.file)} [{bar}] {value}/{total} tiles, ETA {eta_formatted}`,
+            hideCursor: true,
+            clearOnComplete: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(p.tilesTotal, 0);
+      }
+      bar.setTotal(p.tilesTotal);
+      bar.update(p.tilesDone);
+    },
+    done: (r) => {
+      stopBar();
+      stdout.write(
+        `${r.input} → ${r.output} (${r.width}×${r.height}, ${seconds(r.ms)}, ${r.device})\n`,
+      );
+    },
+    skipped: (input, output) => {
+      stopBar();
+      stdout.write(`${input}: skipped, ${output} exists\n`);
+    },
+    failed: (input, message) => {
+      stopBar();
+      stderr.write(`${input}: ${message}\n`);
+    },
+    summary: (s) => {
+      stopBar();
+      const parts = [`${s.done} upscaled`, `${s.skipped} skipped`, `${s.failed} failed`];
+      stdout.write(`${parts.join(', ')} in ${seconds(s.ms)}\n`);
+    },
+  };
+}
