@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { parsePort, parseScale } from '../../main/cli/options.js';
 import { buildProgram } from '../../main/cli/program.js';
 
-/** Runs the CLI in-process; commander's exits become CommanderErrors and output is captured. */
+/** Runs the CLI in-process; commander's exits arrive as CommanderErrors and output is captured. */
 async function runCli(
   args: string[],
 ): Promise<{ error?: CommanderError; stdout: string; stderr: string }> {
   const program = buildProgram({ rendererDir: '/nonexistent' });
   const output = { stdout: '', stderr: '' };
   const quiet = (command: Command): void => {
-    command.exitOverride().configureOutput({
+    command.configureOutput({
       writeOut: (text) => (output.stdout += text),
       writeErr: (text) => (output.stderr += text),
     });
@@ -31,29 +31,44 @@ describe('yonos --help', () => {
     const { error, stdout } = await runCli(['--help']);
     expect(error?.exitCode).toBe(0);
     expect(stdout).toMatch(/^Usage: yonos/m);
-    for (const command of ['upscale', 'serve', 'bench', 'watch', 'library', 'jobs']) {
+    for (const command of [
+      'upscale',
+      'serve',
+      'models',
+      'bench',
+      'eval',
+      'watch',
+      'library',
+      'jobs',
+    ]) {
       expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     }
   });
 });
 
-describe('yonos upscale', () => {
-  it('names missing photos', async () => {
-    const { error, stderr } = await runCli(['upscale', 'no-such-photo.jpg']);
-    expect(error?.exitCode).toBe(1);
-    expect(stderr).toContain('No such file: no-such-photo.jpg');
-  });
-
-  it('says plainly that the engine is not built yet', async () => {
-    const { error, stderr } = await runCli(['upscale', 'package.json', '--scale', '2']);
-    expect(error?.exitCode).toBe(1);
-    expect(stderr).toContain('not built yet; nothing was written');
-  });
-
+describe('yonos upscale usage errors exit 2', () => {
   it('rejects a scale the models do not support', async () => {
     const { error, stderr } = await runCli(['upscale', 'package.json', '--scale', '3']);
     expect(error?.code).toBe('commander.invalidArgument');
+    expect(error?.exitCode).toBe(2);
     expect(stderr).toContain('Choose one of 2, 4, 8');
+  });
+
+  it('rejects --skip-existing with --overwrite', async () => {
+    const { error } = await runCli(['upscale', 'a.jpg', '--skip-existing', '--overwrite']);
+    expect(error?.code).toBe('commander.conflictingOption');
+    expect(error?.exitCode).toBe(2);
+  });
+
+  it('rejects a name template with an unknown placeholder', async () => {
+    const { error, stderr } = await runCli(['upscale', 'a.jpg', '--name', '{stem}_big']);
+    expect(error?.exitCode).toBe(2);
+    expect(stderr).toContain('Unknown placeholder {stem}');
+  });
+
+  it('rejects an unknown output format and a missing image argument', async () => {
+    expect((await runCli(['upscale', 'a.jpg', '--format', 'bmp'])).error?.exitCode).toBe(2);
+    expect((await runCli(['upscale'])).error?.exitCode).toBe(2);
   });
 });
 

@@ -1,0 +1,136 @@
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseManifest } from '../../main/engine/manifest.js';
+import { modelSources, pickModel, scanModels } from '../../main/engine/registry.js';
+import { fixtureModelsDir, tempDir } from '../support/temp.js';
+
+const fixtureX4 = path.join(fixtureModelsDir, 'yonos-tiny-x4');
+const manifestText = readFileSync(path.join(fixtureX4, 'manifest.json'), 'utf8');
+
+/** A copy of the ×4 fixture with its manifest edited. */
+async function brokenModel(edit: (manifest: Record<string, unknown>) => void): Promise<string> {
+  const dir = path.join(await tempDir(), 'model');
+  cpSync(fixtureX4, dir, { recursive: true });
+  const manifest = JSON.parse(manifestText) as Record<string, unknown>;
+  edit(manifest);
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return dir;
+}
+
+function problemsOf(dir: string): string[] {
+  const scan = scanModels([{ dir, builtIn: false, required: true }]);
+  expect(scan.models).toEqual([]);
+  return scan.problems.map((problem) => problem.message);
+}
+
+describe('model manifests', () => {
+  it('accept the trainer-exported fixtures', () => {
+    const manifest = parseManifest(manifestText);
+    expect(manifest).toMatchObject({ id: 'yonos-tiny-x4', scale: 4, latent: { factor: 4 } });
+  });
+
+  it.each([
+    ['format', (m: Record<string, unknown>) => (m.format = 'yonos-model/2'), /format/],
+    ['scale', (m: Record<string, unknown>) => (m.scale = 3), /scale/],
+    [
+      'overlap',
+      (m: Record<string, unknown>) => (m.tiling = { tile: 64, overlap: 32, multiple: 4 }),
+      /overlap must be less than tile \/ 2/,
+    ],
+    [
+      'tile multiple',
+      (m: Record<string, unknown>) => (m.tiling = { tile: 62, overlap: 8, multiple: 4 }),
+      /tile must be a multiple of multiple/,
+    ],
+    [
+      'schedule',
+      (m: Record<string, unknown>) =>
+        (m.schedule = { ...(m.schedule as object), parameterization: 'eps' }),
+      /schedule.parameterization/,
+    ],
+    [
+      'file name',
+      (m: Record<string, unknown>) =>
+        (m.files = { encoder: '../x.onnx', unet: 'unet.onnx', decoder: 'decoder.onnx' }),
+      /files.encoder/,
+    ],
+  ])('name the broken rule: %s', async (_rule, edit, message) => {
+    const [problem] = problemsOf(await brokenModel(edit));
+    expect(problem).toMatch(message);
+  });
+
+  it('refuse tensor names other than the contract’s', async () => {
+    const dir = await brokenModel((m) => {
+      const tensors = m.tensors as { unet: { outputs: { name: string }[] } };
+      const [output] = tensors.unet.outputs;
+      if (output !== undefined) output.name = 'eps';
+    });
+    expect(problemsOf(dir)[0]).toMatch(/tensors.unet has outputs \[eps\], expected \[v\]/);
+  });
+
+  it('refuse a package whose ONNX file is missing, or invalid JSON', async () => {
+    const dir = await brokenModel(() => undefined);
+    rmSync(path.join(dir, 'unet.onnx'));
+    expect(problemsOf(dir)[0]).toMatch(/files.unet: unet.onnx is missing or empty/);
+    writeFileSync(path.join(dir, 'manifest.json'), '{ nope');
+    expect(problemsOf(dir)[0]).toMatch(/manifest.json is not valid JSON/);
+  });
+});
+
+describe('the model registry', () => {
+  it('finds packages in a folder of packages, and a folder that is one package', () => {
+    const all = scanModels([{ dir: fixtureModelsDir, builtIn: true, required: true }]);
+    expect(all.models.map((model) => [model.id, model.scale, model.builtIn])).toEqual([
+      ['yonos-tiny-x2', 2, true],
+      ['yonos-tiny-x4', 4, true],
+      ['yonos-tiny-x8', 8, true],
+    ]);
+    const one = scanModels([{ dir: fixtureX4, builtIn: false, required: true }]);
+    expect(one.models.map((model) => model.id)).toEqual(['yonos-tiny-x4']);
+  });
+
+  it('searches --models folders, then the data folder, then the built-in models', async () => {
+    const dataDir = await tempDir();
+    const sources = modelSources({
+      modelDirs: ['extra'],
+      dataDir,
+      builtInModelsDir: '/opt/yonos/native-models',
+    });
+    expect(sources).toEqual([
+      { dir: path.resolve('extra'), builtIn: false, required: true },
+      { dir: path.join(dataDir, 'models'), builtIn: false, required: false },
+      { dir: '/opt/yonos/native-models', builtIn: true, required: false },
+    ]);
+    expect(scanModels(sources).problems).toEqual([
+      { dir: path.resolve('extra'), message: 'folder not found' },
+    ]);
+  });
+
+  it('keeps the first of two packages with one id', () => {
+    const sources = [
+      { dir: fixtureX4, builtIn: false, required: true },
+      { dir: fixtureModelsDir, builtIn: true, required: true },
+    ];
+    const scan = scanModels(sources);
+    expect(scan.models.filter((model) => model.id === 'yonos-tiny-x4')).toHaveLength(1);
+    expect(scan.problems[0]?.message).toMatch(/already taken by .*yonos-tiny-x4/);
+  });
+
+  it('picks by scale or id, with errors that say where it looked', async () => {
+    const empty = await tempDir();
+    const sources = [
+      { dir: empty, builtIn: true, required: false },
+      { dir: path.join(fixtureModelsDir, 'yonos-tiny-x2'), builtIn: false, required: true },
+    ];
+    const scan = scanModels(sources);
+    expect(pickModel(scan, sources, 2).id).toBe('yonos-tiny-x2');
+    expect(() => pickModel(scan, sources, 4)).toThrow(
+      `No ×4 model installed (looked in ${empty}, ${path.join(fixtureModelsDir, 'yonos-tiny-x2')}).`,
+    );
+    expect(() => pickModel(scan, sources, 4, 'yonos-tiny-x2')).toThrow(/upscales ×2, not ×4/);
+    expect(() => pickModel(scan, sources, 2, 'nope')).toThrow(
+      /Model "nope" not found \(installed: yonos-tiny-x2\)/,
+    );
+  });
+});
