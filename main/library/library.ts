@@ -17,6 +17,7 @@ import type {
   Version,
 } from '../shared/contract.js';
 import type { EventBus } from '../shared/events.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { findPhotos, readPhotoFacts, type PhotoFacts } from './photo-files.js';
 import { buildPageQuery, encodeCursor } from './query.js';
@@ -63,6 +64,8 @@ export class NotFoundError extends Error {
 type ImportOutcome = 'added' | 'duplicates' | 'moved' | 'unchanged';
 
 export class Library {
+  #insertStatement: Statement | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly thumbnailsDir: string,
@@ -131,26 +134,26 @@ export class Library {
   }
 
   private insert(facts: PhotoFacts, importedAt: number): number {
-    const result = this.db
-      .prepare(
-        `INSERT INTO photos (path, folder, name, hash, bytes, width, height, format, taken_at,
-           camera, sort_date, imported_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        facts.path,
-        path.dirname(facts.path),
-        path.basename(facts.path),
-        facts.hash,
-        facts.bytes,
-        facts.width,
-        facts.height,
-        facts.format,
-        facts.takenAt,
-        facts.camera,
-        facts.takenAt ?? facts.mtime,
-        importedAt,
-      );
+    // Prepared once: bulk imports insert many thousands of rows.
+    this.#insertStatement ??= this.db.prepare(
+      `INSERT INTO photos (path, folder, name, hash, bytes, width, height, format, taken_at,
+         camera, sort_date, imported_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const result = this.#insertStatement.run(
+      facts.path,
+      path.dirname(facts.path),
+      path.basename(facts.path),
+      facts.hash,
+      facts.bytes,
+      facts.width,
+      facts.height,
+      facts.format,
+      facts.takenAt,
+      facts.camera,
+      facts.takenAt ?? facts.mtime,
+      importedAt,
+    );
     return Number(result.lastInsertRowid);
   }
 
