@@ -4,6 +4,9 @@
  */
 import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
@@ -15,6 +18,7 @@ const bin = packageJson.bin.yonos;
 let serve: ChildProcessByStdio<null, Readable, Readable>;
 let openUrl: string;
 let browser: Browser;
+let dataDir: string;
 
 /** Keeps draining stdout afterwards: a closed pipe would kill the host when it logs its exit. */
 function waitForServeUrl(child: typeof serve): Promise<string> {
@@ -33,7 +37,11 @@ function waitForServeUrl(child: typeof serve): Promise<string> {
 }
 
 beforeAll(async () => {
-  serve = spawn(process.execPath, [bin, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own library, so the test neither reads nor writes the user's data directory.
+  dataDir = await mkdtemp(path.join(tmpdir(), 'yonos-e2e-data-'));
+  serve = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   serve.stderr.pipe(process.stderr);
   [openUrl, browser] = await Promise.all([waitForServeUrl(serve), launchChromium()]);
 });
@@ -44,6 +52,7 @@ afterAll(async () => {
     serve.kill('SIGTERM');
     await once(serve, 'exit');
   }
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('yonos serve in Chromium', () => {
