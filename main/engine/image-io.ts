@@ -101,7 +101,7 @@ async function readMetadata(file: string) {
 }
 
 function unreadable(error: unknown, format?: string): Error {
-  const reason = (error as Error).message.split('\n')[0] ?? '';
+  const reason = (error as Error).message.replace(/\s+/g, ' ').replace(/:\s*$/, '').trim();
   if (format === 'heif' && /compression|codec|plugin|hevc/i.test(reason)) {
     return new Error(`HEIC is not supported by this build of libvips (${reason})`, {
       cause: error,
