@@ -181,5 +181,6 @@ describe('yonos watch', () => {
       expect(lines.at(-1)).toEqual({ type: 'stopped', signal });
       expect(await readdir(out)).toEqual(['landed_x2.jpg']);
     },
+    90_000,
   );
 });

@@ -95,5 +95,5 @@ describe('crash recovery', () => {
     const versions = db.prepare('SELECT job_id FROM versions ORDER BY job_id').all();
     db.close();
     expect(versions).toEqual(jobs.map((job) => ({ job_id: job.id })));
-  });
+  }, 120_000);
 });

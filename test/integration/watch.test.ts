@@ -13,7 +13,7 @@ import { photoBuffer, writePhoto } from '../support/images.js';
 import { fixtureModelsDir, onCleanup, tempDir } from '../support/temp.js';
 import { waitFor } from '../support/wait.js';
 
-const stabilityMs = 500;
+const stabilityMs = 1000;
 
 function openApp(dataDir: string): YonosApp {
   const app = YonosApp.open({
@@ -35,7 +35,7 @@ async function dropSentinel(app: YonosApp, folder: string, name = 'sentinel.jpg'
   await waitFor(() => jobInputs(app).includes(name), `${name} to be queued`);
 }
 
-describe('watch folders', () => {
+describe('watch folders', { timeout: 60_000 }, () => {
   it('processes a file written slowly in chunks once, after it is complete', async () => {
     const app = openApp(await tempDir());
     const folder = await tempDir();
@@ -50,7 +50,7 @@ describe('watch folders', () => {
       await handle.write(bytes.subarray(offset, offset + chunkSize));
       await handle.sync();
       expect(app.queue.list({}), 'nothing is queued while the file is being written').toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, stabilityMs / 4));
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await handle.close();
 
