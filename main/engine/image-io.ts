@@ -167,6 +167,8 @@ export async function upscaleAlpha(
 ): Promise<Pixels> {
   const data = await sharp(alpha, { raw: { ...source, channels: 1 } })
     .resize(target.width, target.height, { kernel: 'lanczos3', fit: 'fill' })
+    // Without this sharp would hand back one channel as three (sRGB).
+    .toColourspace(colourspace(true, alpha instanceof Uint16Array ? 16 : 8))
     .raw({ depth: alpha instanceof Uint16Array ? 'ushort' : 'uchar' })
     .toBuffer();
   return alpha instanceof Uint16Array

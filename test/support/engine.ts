@@ -1,7 +1,7 @@
 /** Engines on the fixture models, and images generated on the spot, for engine tests. */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { Engine, type EngineOptions } from '../../main/engine/index.js';
 import { fixtureModelsDir, onCleanup, tempDir } from './temp.js';
 
@@ -58,6 +58,6 @@ export async function writeTestImage(name: string, image: Sharp, dir?: string): 
 export const smoothPhoto = (x: number, y: number, c: number): number =>
   Math.round(128 + 60 * Math.sin(x / 7 + c) * Math.cos(y / 9) + 30 * Math.sin((x + y) / 13));
 
-export async function rawPixels(file: string): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+export async function rawPixels(file: string): Promise<{ data: Buffer; info: OutputInfo }> {
   return sharp(file).raw().toBuffer({ resolveWithObject: true });
 }
