@@ -2,14 +2,18 @@
  * Runs in the sandboxed renderer before the page. It exposes exactly the
  * contract's channels as named functions — never a generic send/invoke — so a
  * compromised page can reach nothing the contract doesn't list, plus a
- * subscription to the backend's events.
+ * subscription to the backend's events. The main process validates arguments.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { createApiClient } from '../shared/api-client.js';
-import type { ServiceEvent, YonosEvents } from '../shared/contract.js';
-import { eventChannel, ipcChannel } from '../shared/ipc-channel.js';
+import type { ServiceEvent, YonosApi, YonosEvents } from '../shared/contract.js';
+import { eventChannel, ipcChannel, ipcChannelNames } from '../shared/ipc-channel.js';
 
-const api = createApiClient((name, args) => ipcRenderer.invoke(ipcChannel(name), ...args));
+const api = Object.fromEntries(
+  ipcChannelNames.map((name) => [
+    name,
+    (...args: unknown[]) => ipcRenderer.invoke(ipcChannel(name), ...args),
+  ]),
+) as YonosApi;
 
 const events: YonosEvents = {
   subscribe(listener) {

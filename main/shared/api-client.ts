@@ -5,8 +5,9 @@ import { channelNames, serviceContract } from './contract.js';
 export type Transport = (name: ChannelName, args: unknown[]) => Promise<unknown>;
 
 /**
- * The renderer's `YonosApi` over any transport (IPC in the preload, HTTP in a
- * browser): one named function per channel, results checked against the contract.
+ * The renderer's `YonosApi` over a transport it does not trust blindly (HTTP
+ * under `yonos serve`): one named function per channel, results checked
+ * against the contract.
  */
 export function createApiClient(transport: Transport): YonosApi {
   const entries = channelNames.map((name) => [

@@ -10,3 +10,32 @@ export function ipcChannel(name: ChannelName): `yonos:${ChannelName}` {
 
 /** The main process pushes every service event to the window on this channel. */
 export const eventChannel = 'yonos:event';
+
+/**
+ * The contract's channel names without its schemas, for the preload (which
+ * would otherwise bundle zod). test/unit/contract.test.ts keeps it complete.
+ */
+export const ipcChannelNames = [
+  'health',
+  'libraryImport',
+  'libraryQuery',
+  'libraryPhoto',
+  'libraryThumbnail',
+  'libraryFolders',
+  'libraryRefresh',
+  'libraryRemove',
+  'jobsEnqueue',
+  'jobsList',
+  'jobsGet',
+  'jobsBatches',
+  'jobsStatus',
+  'jobsPause',
+  'jobsResume',
+  'jobsCancel',
+  'jobsRetry',
+  'watchList',
+  'watchAdd',
+  'watchRemove',
+  'watchPause',
+  'watchResume',
+] as const satisfies readonly ChannelName[];

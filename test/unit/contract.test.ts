@@ -7,7 +7,7 @@ import {
   type YonosApi,
 } from '../../main/shared/contract.js';
 import { createApiClient } from '../../main/shared/api-client.js';
-import { ipcChannel } from '../../main/shared/ipc-channel.js';
+import { ipcChannel, ipcChannelNames } from '../../main/shared/ipc-channel.js';
 import { createHealthReport } from '../../main/shared/services.js';
 import packageJson from '../../package.json' with { type: 'json' };
 
@@ -18,6 +18,10 @@ describe('the service contract', () => {
 
   it('namespaces IPC channels', () => {
     expect(ipcChannel('health')).toBe('yonos:health');
+  });
+
+  it('gives the preload every channel name, without the schemas', () => {
+    expect([...ipcChannelNames]).toEqual(channelNames);
   });
 
   it('types the renderer API from the schemas', () => {
