@@ -1,0 +1,58 @@
+/**
+ * The real `yonos` binary for tests: bundled from the sources by esbuild, as
+ * `npm run build` does, into a private folder under node_modules/.cache (so its
+ * bare imports resolve), and run as a child process with real exit codes.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+let bundled: Promise<string> | undefined;
+
+function bundleCli(): Promise<string> {
+  const outdir = path.resolve(`node_modules/.cache/yonos/cli-test-${String(process.pid)}`);
+  bundled ??= build({
+    entryPoints: { yonos: 'main/cli/yonos.ts', 'engine-worker': 'main/engine/worker.ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    target: 'node20.19',
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'silent',
+  }).then(() => path.join(outdir, 'yonos.mjs'));
+  return bundled;
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runYonos(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const bin = await bundleCli();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The JSON Lines of a `--json` run. */
+export function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
