@@ -71,6 +71,11 @@ export async function runEval(engine: Engine, options: EvalOptions): Promise<Eva
       });
       provider = result.device;
       const sr = await readPlanes(result.output, 1);
+      if (sr.width !== hr.width || sr.height !== hr.height) {
+        throw new Error(
+          `${name}: the model returned ${sr.width}×${sr.height}, not ${hr.width}×${hr.height}.`,
+        );
+      }
       images.push({
         file: name,
         width: hr.width,

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { benchMarkdown, runBench } from '../../main/engine/bench.js';
+import { syntheticPhoto } from '../../main/engine/synthetic.js';
+import { runYonos } from '../support/cli.js';
+import { fixtureModelsDir, tempDir } from '../support/temp.js';
+
+const engineOptions = {
+  modelDirs: [fixtureModelsDir],
+  builtInModelsDir: null,
+  device: 'cpu',
+} as const;
+
+describe('the bench', () => {
+  it('reports per-stage times, ms per output MP, tiles/s, provider and peak RSS, with the Lanczos floor', async () => {
+    const report = await runBench({
+      width: 40,
+      height: 32,
+      runs: 2,
+      scales: [2, 4],
+      engine: engineOptions,
+    });
+    expect(report.schema).toBe('yonos-bench/2');
+    expect(report.models.map((m) => [m.scale, m.model, m.provider])).toEqual([
+      [2, 'yonos-tiny-x2', 'cpu'],
+      [4, 'yonos-tiny-x4', 'cpu'],
+    ]);
+    const [x2] = report.models;
+    expect(x2?.outputMegapixels).toBeCloseTo((80 * 64) / 1e6, 9);
+    expect(x2?.samplesMs).toHaveLength(2);
+    for (const stage of ['decode', 'encoder', 'unet', 'decoder', 'blend', 'encode'] as const) {
+      expect(x2?.stagesMs[stage]).toBeGreaterThan(0);
+    }
+    expect(x2?.msPerOutputMegapixel).toBeGreaterThan(0);
+    expect(x2?.tilesPerSecond).toBeGreaterThan(0);
+    expect(x2?.overheadPercent).toBeGreaterThan(0);
+    expect(x2?.overheadPercent).toBeLessThan(100);
+    expect(report.lanczos.map((l) => l.scale)).toEqual([2, 4]);
+    expect(report.peakRssMb).toBeGreaterThan(10);
+    const markdown = benchMarkdown(report);
+    expect(markdown).toMatch(/^\| ×2 \| yonos-tiny-x2 \| cpu \| \d+ \| [\d.]+ \|/m);
+    expect(markdown).toMatch(/^\| ×4 \| yonos-tiny-x4 \|/m);
+  });
+
+  it('yonos bench writes the JSON report and the markdown table', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'bench', 'latest.json');
+    const run = await runYonos(
+      [
+        'bench',
+        '--models',
+        fixtureModelsDir,
+        '--device',
+        'cpu',
+        '--size',
+        '32x24',
+        '--runs',
+        '1',
+        '--scales',
+        '8',
+        '--out',
+        out,
+      ],
+      { YONOS_DATA_DIR: dir },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\| ×8 \| yonos-tiny-x8 \| cpu \|/m);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { models: unknown[] };
+    expect(report.models).toHaveLength(1);
+    expect(readFileSync(path.join(dir, 'bench', 'latest.md'), 'utf8')).toBe(run.stdout);
+  });
+});
+
+describe('yonos eval', () => {
+  it('scores the model and bicubic on PSNR-Y/SSIM-Y in one run', async () => {
+    const hrDir = await tempDir();
+    for (const [name, size] of [
+      ['a.png', 64],
+      ['b.png', 50],
+    ] as const) {
+      await sharp(syntheticPhoto(size, size), { raw: { width: size, height: size, channels: 3 } })
+        .png()
+        .toFile(path.join(hrDir, name));
+    }
+    const run = await runYonos(
+      [
+        'eval',
+        '--hr',
+        hrDir,
+        '--scale',
+        '2',
+        '--models',
+        fixtureModelsDir,
+        '--device',
+        'cpu',
+        '--json',
+      ],
+      { YONOS_DATA_DIR: await tempDir() },
+    );
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      model: string;
+      images: { file: string; width: number; psnrY: number; bicubic: { psnrY: number } }[];
+      mean: { model: { psnrY: number; ssimY: number }; bicubic: { psnrY: number } };
+    };
+    expect(report.model).toBe('yonos-tiny-x2');
+    expect(report.images.map((image) => [image.file, image.width])).toEqual([
+      ['a.png', 64],
+      ['b.png', 50],
+    ]);
+    expect(report.mean.model.psnrY).toBeGreaterThan(20);
+    expect(report.mean.model.ssimY).toBeLessThanOrEqual(1);
+    expect(Math.abs(report.mean.model.psnrY - report.mean.bicubic.psnrY)).toBeLessThan(3);
+    const table = await runYonos(
+      ['eval', '--hr', hrDir, '--scale', '2', '--models', fixtureModelsDir],
+      { YONOS_DATA_DIR: await tempDir() },
+    );
+    expect(table.stdout).toMatch(/^\| yonos-tiny-x2 \| [\d.]+ \| [\d.]+ \|$/m);
+    expect(table.stdout).toMatch(/^\| bicubic \| [\d.]+ \| [\d.]+ \|$/m);
+  });
+
+  it('fails clearly on a folder without images', async () => {
+    const run = await runYonos(['eval', '--hr', await tempDir(), '--models', fixtureModelsDir], {
+      YONOS_DATA_DIR: await tempDir(),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/No images \(png, jpg, webp, tiff\) in/);
+  });
+});
