@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { benchMarkdown, runBench } from '../../main/engine/bench.js';
+import type { EngineOptions } from '../../main/engine/index.js';
 import { syntheticPhoto } from '../../main/engine/synthetic.js';
 import { runYonos } from '../support/cli.js';
 import { fixtureModelsDir, tempDir } from '../support/temp.js';
