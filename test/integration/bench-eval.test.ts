@@ -8,11 +8,11 @@ import { syntheticPhoto } from '../../main/engine/synthetic.js';
 import { runYonos } from '../support/cli.js';
 import { fixtureModelsDir, tempDir } from '../support/temp.js';
 
-const engineOptions = {
+const engineOptions: EngineOptions = {
   modelDirs: [fixtureModelsDir],
   builtInModelsDir: null,
   device: 'cpu',
-} as const;
+};
 
 describe('the bench', () => {
   it('reports per-stage times, ms per output MP, tiles/s, provider and peak RSS, with the Lanczos floor', async () => {
