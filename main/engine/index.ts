@@ -15,7 +15,6 @@ export {
 } from './output-path.js';
 export type { ModelProblem, ModelScan } from './registry.js';
 export {
-  deviceChoices,
   outputFormats,
   type DeviceChoice,
   type EngineOptions,

@@ -39,7 +39,7 @@ const scheduleSchema = z
     error: 'logsnr_min must be less than logsnr_max',
   });
 
-export const manifestSchema = z
+const manifestSchema = z
   .looseObject({
     format: z.literal('yonos-model/1'),
     id: z.string().regex(/^[a-z0-9._-]+$/, 'must match [a-z0-9._-]+'),

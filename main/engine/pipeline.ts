@@ -54,24 +54,15 @@ export interface PipelineOptions {
   onTile?: (tilesDone: number, tilesTotal: number) => void;
 }
 
-export function layoutFor(image: { width: number; height: number }, options: PipelineOptions) {
-  const { overlap, multiple } = options.manifest.tiling;
-  return planTiles({
-    width: image.width,
-    height: image.height,
-    tile: options.tile,
-    overlap,
-    multiple,
-  });
-}
-
 export async function upscalePixels(
   image: PixelImage,
   run: ModelRunner,
   options: PipelineOptions,
   timings: PipelineTimings,
 ): Promise<PixelImage> {
-  const layout = layoutFor(image, options);
+  const { overlap, multiple } = options.manifest.tiling;
+  const { width, height } = image;
+  const layout = planTiles({ width, height, tile: options.tile, overlap, multiple });
   const { scale } = options.manifest;
   const output = new OutputBand(image, layout, scale, options.manifest.tiling.overlap);
   const timed = timedRunner(run, timings);
@@ -139,7 +130,7 @@ function timedRunner(run: ModelRunner, timings: PipelineTimings): ModelRunner {
 }
 
 /** N×3×h×w float32 in [0, 1]; reads past the image edge replicate the edge, grey becomes RGB. */
-export function extractTiles(image: PixelImage, tiles: readonly Tile[]): Float32Array {
+function extractTiles(image: PixelImage, tiles: readonly Tile[]): Float32Array {
   const [first] = tiles;
   if (first === undefined) return new Float32Array(0);
   const { width: tileWidth, height: tileHeight } = first;

@@ -44,7 +44,7 @@ export function candidateProviders(
  * the Vulkan loader on Linux; without it, `auto` need not try (and print
  * Dawn's warning on every run).
  */
-export function isWebGpuBackendPresent(platform: NodeJS.Platform = process.platform): boolean {
+function isWebGpuBackendPresent(platform: NodeJS.Platform = process.platform): boolean {
   if (platform !== 'linux') return true;
   const libraryDirs = [
     ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter((dir) => dir !== ''),

@@ -39,7 +39,7 @@ export function planTileSize(manifest: Tiling, provider: string, override?: numb
 }
 
 /** Rounds down to the size multiple, but keeps room for two overlaps plus content. */
-export function normaliseTile(tile: number, { tiling }: Tiling): number {
+function normaliseTile(tile: number, { tiling }: Tiling): number {
   const smallest = roundUp(2 * tiling.overlap + tiling.multiple, tiling.multiple);
   return Math.max(smallest, Math.floor(tile / tiling.multiple) * tiling.multiple);
 }

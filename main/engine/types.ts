@@ -6,14 +6,6 @@ export type Scale = 2 | 4 | 8;
 export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
 export type OutputFormat = 'png' | 'jpg' | 'webp' | 'avif' | 'tiff';
 
-export const deviceChoices: readonly DeviceChoice[] = [
-  'auto',
-  'cpu',
-  'cuda',
-  'dml',
-  'coreml',
-  'webgpu',
-];
 export const outputFormats: readonly OutputFormat[] = ['png', 'jpg', 'webp', 'avif', 'tiff'];
 
 export interface ModelInfo {
