@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { startWebHost } from '../server/web-host.js';
+import { loopbackHost, startWebHost } from '../server/web-host.js';
+import { parseImageRef, resolveImage } from '../shared/image-access.js';
 import {
   addEngineOptions,
   appOptionsFrom,
@@ -15,7 +16,15 @@ export function serveCommand(rendererDir: string): Command {
   return addEngineOptions(new Command('serve'))
     .description('Run Yonos in your browser: serves the app on 127.0.0.1 behind a one-time token')
     .option('-p, --port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
-    .action(async function (this: Command, options: EngineCliOptions & { port: number }) {
+    .option(
+      '--host <address>',
+      'address to listen on; another than 127.0.0.1 lets other machines in (with the token)',
+      loopbackHost,
+    )
+    .action(async function (
+      this: Command,
+      options: EngineCliOptions & { port: number; host: string },
+    ) {
       if (!existsSync(path.join(rendererDir, 'index.html'))) {
         this.error(`The web UI is not built (no ${rendererDir}); run: npm run build`);
       }
@@ -26,6 +35,11 @@ export function serveCommand(rendererDir: string): Command {
           services,
           events: app.events,
           port: options.port,
+          host: options.host,
+          resolveImage: (ref) => {
+            const parsed = parseImageRef(ref);
+            return parsed === null ? null : resolveImage(app.db, parsed.kind, parsed.id);
+          },
         });
         console.log(`Yonos is serving on ${host.openUrl}`);
         console.log('Open that address in your browser; press Ctrl+C to stop.');

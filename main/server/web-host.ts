@@ -9,6 +9,8 @@
  * not ours are refused (DNS rebinding) and so are requests from other origins.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -16,6 +18,7 @@ import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
 import { isChannelName, type ServiceHandlers, type YonosEvents } from '../shared/contract.js';
 import { dispatch } from '../shared/dispatch.js';
+import { imageContentType } from '../shared/image-access.js';
 
 export const loopbackHost = '127.0.0.1';
 
@@ -29,6 +32,16 @@ export interface WebHostOptions {
   port?: number;
   /** Fixed token for tests; by default a fresh random one per start. */
   token?: string;
+  /**
+   * The address to bind, 127.0.0.1 by default. Another interface's address
+   * makes the app reachable from other machines: only when the user asks.
+   */
+  host?: string;
+  /**
+   * `GET /api/file/photo/<id>` and `/api/file/version/<id>`: the full-size
+   * image for the compare view, or null when there is none or it is not allowed.
+   */
+  resolveImage?: (ref: string) => string | null;
 }
 
 export interface WebHost {
@@ -42,6 +55,15 @@ export interface WebHost {
 
 const maxBodyBytes = 1024 * 1024;
 const eventsPath = '/api/events';
+const filePrefix = '/api/file/';
+
+/** Wildcard addresses: no single Host header to check, so they are refused. */
+const wildcardHosts = new Set(['0.0.0.0', '::', '[::]', '']);
+
+/** `host:port` as it appears in a Host header (IPv6 in brackets). */
+function hostHeader(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
 
 class HttpError extends Error {
   constructor(
@@ -53,6 +75,12 @@ class HttpError extends Error {
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const bindHost = options.host ?? loopbackHost;
+  if (wildcardHosts.has(bindHost)) {
+    throw new Error(
+      `Refusing to listen on every interface (${bindHost}); pass the one address to serve on.`,
+    );
+  }
   const token = options.token ?? randomBytes(24).toString('base64url');
   const tokenDigest = sha256(token);
   const serveStatic = sirv(options.rendererDir, { dotfiles: false, etag: true });
@@ -81,6 +109,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       sendJson(res, refused.status, { error: refused.message });
       return;
     }
+    if (url.pathname.startsWith(filePrefix)) {
+      await sendImage(req, res, options.resolveImage?.(url.pathname.slice(filePrefix.length)));
+      return;
+    }
     if (url.pathname.startsWith('/api/')) {
       await answerApi(options.services, req, res, url.pathname);
       return;
@@ -104,13 +136,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, loopbackHost, () => {
+    server.listen(options.port ?? 0, bindHost, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
-  expectedHost = `${loopbackHost}:${port}`;
+  expectedHost = hostHeader(bindHost, port);
   origin = `http://${expectedHost}`;
 
   const sockets = new WebSocketServer({ noServer: true });
@@ -148,6 +180,39 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         server.closeAllConnections();
       }),
   };
+}
+
+async function sendImage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string | null | undefined,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendJson(res, 405, { error: 'Method not allowed' });
+    return;
+  }
+  const type = file == null ? null : imageContentType(file);
+  const size =
+    file == null
+      ? null
+      : await stat(file).then(
+          (info) => (info.isFile() ? info.size : null),
+          () => null,
+        );
+  if (file == null || type === null || size === null) {
+    sendJson(res, 404, { error: 'No such image' });
+    return;
+  }
+  res.statusCode = 200;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', size);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 /** `GET /api/health` (kept for simple probes) and `POST /api/<channel>` with the argument array. */

@@ -14,6 +14,7 @@ import { WatchStore } from '../watch/store.js';
 import type { UpscaleDevice } from './contract.js';
 import { defaultDataDir } from './data-dir.js';
 import { EventBus } from './events.js';
+import { SettingsStore } from './settings-store.js';
 
 export interface AppOptions {
   /** Default: defaultDataDir(). */
@@ -34,18 +35,25 @@ export class YonosApp {
   readonly queue: JobQueue;
   readonly runner: JobRunner;
   readonly watches: WatchManager;
+  readonly settings: SettingsStore;
+  readonly engineOptions: EngineOptions;
+  /** A second engine for previews, so a preview never waits behind the queue. */
+  #previewEngine: Promise<Engine> | null = null;
 
   private constructor(
     readonly dataDir: string,
     readonly db: Db,
     options: AppOptions,
   ) {
+    this.settings = new SettingsStore(db);
+    this.engineOptions = engineOptionsFor(dataDir, options);
     this.library = new Library(db, path.join(dataDir, 'thumbnails'), this.events);
     this.queue = new JobQueue(db, this.library, this.events);
     this.runner = new JobRunner(this.queue, {
-      device: options.device ?? 'auto',
+      // The settings' device applies from the next start; an explicit option wins.
+      device: options.device ?? this.settings.get().device,
       openEngine: (engineOptions) => Engine.create(engineOptions),
-      engineOptions: engineOptionsFor(dataDir, options),
+      engineOptions: this.engineOptions,
       events: this.events,
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
@@ -72,9 +80,17 @@ export class YonosApp {
     });
   }
 
+  previewEngine(): Promise<Engine> {
+    this.#previewEngine ??= Engine.create(this.engineOptions);
+    return this.#previewEngine;
+  }
+
   async close(): Promise<void> {
     await this.watches.stopAll();
     await this.runner.stop();
+    const preview = this.#previewEngine;
+    this.#previewEngine = null;
+    if (preview !== null) await (await preview).close().catch(() => undefined);
     this.db.close();
   }
 }

@@ -266,6 +266,73 @@ export const watchAddSchema = z.object({
 });
 export type WatchAdd = z.infer<typeof watchAddSchema>;
 
+// ---- Settings and system ---------------------------------------------------
+
+/** The app's defaults for new jobs, kept in the library database. */
+export const appSettingsSchema = z.object({
+  device: deviceSchema,
+  /** null: automatic from the provider and a memory budget. */
+  tile: z.nullable(z.int().check(z.minimum(16), z.maximum(4096))),
+  scale: scaleSchema,
+  /** null: the first installed model for the scale. */
+  modelId: nullableString,
+  /** null: the input's own format. */
+  format: z.nullable(outputFormatSchema),
+  quality: z.int().check(z.minimum(1), z.maximum(100)),
+  /** File name template with `{name}` and `{scale}`. */
+  template: z.string().check(z.minLength(1)),
+  /** null: next to each photo. */
+  outDir: nullableString,
+});
+export type AppSettings = z.infer<typeof appSettingsSchema>;
+
+export const modelCardSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.string(),
+  scale: scaleSchema,
+  builtIn: z.boolean(),
+  dir: z.string(),
+  /** Flat facts from the manifest (degradation, training, metrics), for display. */
+  facts: z.array(z.object({ label: z.string(), value: z.string() })),
+});
+export type ModelCard = z.infer<typeof modelCardSchema>;
+
+export const systemInfoSchema = z.object({
+  /** Execution providers `auto` would try on this machine, fastest first. */
+  providers: z.array(z.string()),
+  models: z.array(modelCardSchema),
+  modelProblems: z.array(z.object({ dir: z.string(), problem: z.string() })),
+  /** Where models are looked for, most specific first. */
+  modelFolders: z.array(z.string()),
+  /** The data directory's models/ folder, where user models go. */
+  userModelsDir: z.string(),
+});
+export type SystemInfo = z.infer<typeof systemInfoSchema>;
+
+export const previewRequestSchema = z.object({
+  photoId: id,
+  /** The region of the original, in its pixels (at most 256 × 256). */
+  x: count,
+  y: count,
+  width: z.int().check(z.minimum(8), z.maximum(256)),
+  height: z.int().check(z.minimum(8), z.maximum(256)),
+  scale: scaleSchema,
+  steps: z.int().check(z.minimum(2), z.maximum(50)),
+  modelId: z.optional(z.string()),
+});
+export type PreviewRequest = z.infer<typeof previewRequestSchema>;
+
+export const previewResultSchema = z.object({
+  /** PNG data: URLs of the region upscaled with one step and with `steps` steps. */
+  oneStep: z.string(),
+  multiStep: z.string(),
+  steps: count,
+  oneStepMs: z.number(),
+  multiStepMs: z.number(),
+});
+export type PreviewResult = z.infer<typeof previewResultSchema>;
+
 // ---- Events ----------------------------------------------------------------
 
 export const serviceEventSchema = z.discriminatedUnion('type', [
@@ -331,6 +398,14 @@ export const serviceContract = {
   watchRemove: { args: z.tuple([id]), result: changedSchema },
   watchPause: { args: z.tuple([id]), result: watchFolderSchema },
   watchResume: { args: z.tuple([id]), result: watchFolderSchema },
+
+  settingsGet: { args: z.tuple([]), result: appSettingsSchema },
+  /** Changes some settings; returns all of them. */
+  settingsSet: { args: z.tuple([z.partial(appSettingsSchema)]), result: appSettingsSchema },
+  /** Detected providers, installed models with their cards, and the model folders. */
+  systemInfo: { args: z.tuple([]), result: systemInfoSchema },
+  /** Upscales a small region of a photo with one step and with N steps, for comparison. */
+  previewRegion: { args: z.tuple([previewRequestSchema]), result: previewResultSchema },
 } as const;
 
 type Contract = typeof serviceContract;

@@ -38,4 +38,8 @@ export const ipcChannelNames = [
   'watchRemove',
   'watchPause',
   'watchResume',
+  'settingsGet',
+  'settingsSet',
+  'systemInfo',
+  'previewRegion',
 ] as const satisfies readonly ChannelName[];

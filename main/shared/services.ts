@@ -2,6 +2,8 @@ import type { YonosApp } from './app.js';
 import type { HealthReport, ServiceHandlers } from './contract.js';
 import { appVersion } from './version.js';
 import { planBatch } from '../jobs/plan.js';
+import { previewRegion } from './preview.js';
+import { systemInfo } from './system-info.js';
 
 export function createHealthReport(): HealthReport {
   return {
@@ -15,7 +17,7 @@ export function createHealthReport(): HealthReport {
 
 /** The backend's implementation of the service contract, shared by IPC, HTTP and the CLI. */
 export function createServices(app: YonosApp): ServiceHandlers {
-  const { library, queue, watches } = app;
+  const { library, queue, watches, settings } = app;
   return {
     health: () => createHealthReport(),
 
@@ -27,7 +29,21 @@ export function createServices(app: YonosApp): ServiceHandlers {
     libraryRefresh: () => library.refresh(),
     libraryRemove: (ids) => ({ changed: library.remove(ids) }),
 
-    jobsEnqueue: async (request) => {
+    jobsEnqueue: async (asked) => {
+      // What the request leaves out comes from the settings.
+      const defaults = settings.get();
+      const request = {
+        // The default model belongs to the default scale.
+        ...(defaults.modelId === null || asked.scale !== defaults.scale
+          ? {}
+          : { modelId: defaults.modelId }),
+        ...(defaults.tile === null ? {} : { tile: defaults.tile }),
+        ...(defaults.format === null ? {} : { format: defaults.format }),
+        ...(defaults.outDir === null ? {} : { outDir: defaults.outDir }),
+        quality: defaults.quality,
+        template: defaults.template,
+        ...asked,
+      };
       const planned = await planBatch(library, request);
       const label = request.label ?? `${planned.jobs.length} photo(s) ×${request.scale}`;
       const { batchId, jobIds } = queue.addBatch(
@@ -50,5 +66,13 @@ export function createServices(app: YonosApp): ServiceHandlers {
     watchRemove: async (id) => ({ changed: await watches.remove(id) }),
     watchPause: (id) => watches.pause(id),
     watchResume: (id) => watches.resume(id),
+
+    settingsGet: () => settings.get(),
+    settingsSet: (changes) => settings.set(changes),
+    systemInfo: () => systemInfo(app.dataDir, app.engineOptions.modelDirs),
+    previewRegion: async (request) => {
+      const photo = library.photo(request.photoId);
+      return previewRegion(await app.previewEngine(), photo.path, request, settings.get().tile);
+    },
   };
 }

@@ -14,6 +14,7 @@ let rendererDir: string;
 let dataDir: string;
 let app: YonosApp;
 let host: WebHost;
+let imageFile: string;
 
 interface Reply {
   status: number;
@@ -46,6 +47,8 @@ function get(
 beforeAll(async () => {
   rendererDir = await mkdtemp(path.join(tmpdir(), 'yonos-renderer-'));
   await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Yonos</title>');
+  imageFile = path.join(rendererDir, 'photo.png');
+  await writeFile(imageFile, 'not really a png');
   dataDir = await mkdtemp(path.join(tmpdir(), 'yonos-data-'));
   app = YonosApp.open({ dataDir });
   host = await startWebHost({
@@ -53,6 +56,7 @@ beforeAll(async () => {
     services: createServices(app),
     events: app.events,
     token,
+    resolveImage: (ref) => (ref === 'photo/1' ? imageFile : null),
   });
 });
 
@@ -121,6 +125,32 @@ describe('yonos serve web host', () => {
   it('does not serve files outside the renderer folder', async () => {
     expect((await get('/../package.json')).status).toBe(404);
     expect((await get('/%2e%2e/package.json')).status).toBe(404);
+  });
+
+  it('serves an allowed full-size image with the token only', async () => {
+    expect((await get('/api/file/photo/1')).status).toBe(401);
+    const reply = await get(`/api/file/photo/1?token=${token}`);
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe('image/png');
+    expect(reply.body).toBe('not really a png');
+    expect((await get(`/api/file/photo/2?token=${token}`)).status).toBe(404);
+    expect((await get(`/api/file/../../etc/passwd?token=${token}`)).status).not.toBe(200);
+  });
+
+  it('refuses to bind every interface at once', async () => {
+    await expect(
+      startWebHost({ rendererDir, services: createServices(app), host: '0.0.0.0' }),
+    ).rejects.toThrow(/every interface/);
+  });
+
+  it('binds the address it is given', async () => {
+    const other = await startWebHost({
+      rendererDir,
+      services: createServices(app),
+      host: '127.0.0.2',
+    });
+    expect(other.origin).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
+    await other.close();
   });
 
   it('answers unknown API routes with 404', async () => {

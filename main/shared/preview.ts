@@ -1,0 +1,67 @@
+/**
+ * The compare view's "1 step vs N steps" preview: a small region of a photo
+ * is cropped to a temporary PNG and upscaled twice by the engine, and both
+ * results come back as PNG data: URLs. The temporary folder is always removed.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Engine } from '../engine/index.js';
+import type { PreviewRequest, PreviewResult } from './contract.js';
+
+export async function previewRegion(
+  engine: Engine,
+  photoPath: string,
+  request: PreviewRequest,
+  tile: number | null,
+): Promise<PreviewResult> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'yonos-preview-'));
+  try {
+    const crop = path.join(dir, 'region.png');
+    const image = sharp(photoPath).rotate();
+    const { width = 0, height = 0 } = await image.clone().metadata();
+    const { orientation } = await sharp(photoPath).metadata();
+    // rotate() applies EXIF orientation, so the region is in displayed pixels.
+    const [shownWidth, shownHeight] =
+      orientation !== undefined && orientation >= 5 ? [height, width] : [width, height];
+    const left = Math.min(request.x, Math.max(0, shownWidth - request.width));
+    const top = Math.min(request.y, Math.max(0, shownHeight - request.height));
+    await image
+      .extract({
+        left,
+        top,
+        width: Math.min(request.width, shownWidth),
+        height: Math.min(request.height, shownHeight),
+      })
+      .png()
+      .toFile(crop);
+    const run = async (steps: number): Promise<{ dataUrl: string; ms: number }> => {
+      const output = path.join(dir, `steps-${steps}.png`);
+      const started = performance.now();
+      await engine.upscaleFile(crop, output, {
+        scale: request.scale,
+        steps,
+        format: 'png',
+        ...(request.modelId === undefined ? {} : { modelId: request.modelId }),
+        ...(tile === null ? {} : { tile }),
+      });
+      const ms = performance.now() - started;
+      return {
+        dataUrl: `data:image/png;base64,${(await readFile(output)).toString('base64')}`,
+        ms,
+      };
+    };
+    const one = await run(1);
+    const many = await run(request.steps);
+    return {
+      oneStep: one.dataUrl,
+      multiStep: many.dataUrl,
+      steps: request.steps,
+      oneStepMs: one.ms,
+      multiStepMs: many.ms,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
