@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What folder scans pick up; a file named explicitly is tried whatever its extension. */
-export const imageExtensions = new Set([
+const imageExtensions = new Set([
   '.jpg',
   '.jpeg',
   '.png',
