@@ -130,12 +130,35 @@ export class Engine {
         model: { id: model.id, dir: model.dir, manifest: model.manifest },
         options,
       };
-      const run = this.#queue.then(() => this.#run(job, hooks));
-      this.#queue = run.catch(() => undefined);
-      return run;
+      return this.#enqueue(job, hooks);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /**
+   * One upscale at a time, in call order. A job cancelled while it waits
+   * rejects at once; a running one rejects once the worker has stopped and
+   * cleaned up (within one tile).
+   */
+  #enqueue(job: UpscaleJob, hooks: UpscaleHooks): Promise<UpscaleResult> {
+    let started = false;
+    const run = this.#queue.then(() => {
+      started = true;
+      return this.#run(job, hooks);
+    });
+    this.#queue = run.catch(() => undefined);
+    const { signal } = hooks;
+    if (signal === undefined) return run;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        if (!started) reject(new CancelledError(`Cancelled: ${job.input}`));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      run.then(resolve, reject).finally(() => {
+        signal.removeEventListener('abort', onAbort);
+      });
+    });
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { UpscaleProgress } from '../../main/engine/index.js';
 import { rawImage, smoothPhoto, testEngine, writeTestImage } from '../support/engine.js';
 import { tempDir } from '../support/temp.js';
@@ -79,6 +79,29 @@ describe('Engine.upscaleFile', () => {
     // The engine is still usable afterwards.
     const result = await engine.upscaleFile(input, path.join(dir, 'again.png'), { scale: 2 });
     expect(result.width).toBe(192);
+  });
+
+  it('cancels a queued upscale at once, while the one before it runs on', async () => {
+    const { engine } = await testEngine();
+    const input = await writeTestImage('in.png', photo(64, 64));
+    const dir = path.dirname(input);
+    const controller = new AbortController();
+    const first = engine.upscaleFile(input, path.join(dir, 'first.png'), { scale: 4, tile: 32 });
+    const second = engine.upscaleFile(
+      input,
+      path.join(dir, 'second.png'),
+      { scale: 4 },
+      {
+        signal: controller.signal,
+      },
+    );
+    const firstDone = vi.fn();
+    void first.then(firstDone);
+    controller.abort();
+    await expect(second).rejects.toMatchObject({ name: 'AbortError' });
+    expect(firstDone).not.toHaveBeenCalled();
+    expect((await first).width).toBe(256);
+    expect(readdirSync(dir).sort()).toEqual(['first.png', 'in.png']);
   });
 
   it('rejects an already aborted signal without starting', async () => {
