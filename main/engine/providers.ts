@@ -90,10 +90,9 @@ export async function openWithFallback<T>(
       const reason = firstLine(error);
       failures.push(`${provider}: ${reason}`);
       const next = providers[providers.indexOf(provider) + 1];
-      log(
-        `Execution provider ${provider} failed (${reason})` +
-          (next === undefined ? '.' : `; trying ${next}.`),
-      );
+      // The last failure is in the thrown error; the others would otherwise go unseen.
+      if (next !== undefined)
+        log(`Execution provider ${provider} failed (${reason}); trying ${next}.`);
     }
   }
   throw new Error(`No execution provider could run the model (${failures.join('; ')}).`);
