@@ -12,7 +12,6 @@ import {
   modelSources,
   pickModel,
   scanModels,
-  type ModelScan,
   type ModelSource,
 } from './registry.js';
 import type {
@@ -82,12 +81,7 @@ export class Engine {
   }
 
   listModels(): ModelInfo[] {
-    return this.scanModels().models;
-  }
-
-  /** Valid models and the problems of the invalid ones, for `yonos models`. */
-  scanModels(): ModelScan {
-    return scanModels(this.#sources);
+    return scanModels(this.#sources).models;
   }
 
   /**
@@ -95,12 +89,7 @@ export class Engine {
    * user-readable Error upscaleFile would (e.g. "No ×4 model installed (looked in …)").
    */
   resolveModel(scale: Scale, modelId?: string): ModelInfo {
-    return pickModel(this.scanModels(), this.#sources, scale, modelId);
-  }
-
-  /** The folders searched for models, most specific first. */
-  modelFolders(): string[] {
-    return this.#sources.map((source) => source.dir);
+    return pickModel(scanModels(this.#sources), this.#sources, scale, modelId);
   }
 
   /** `available`: providers this onnxruntime build has; `active`: the one that ran last. */
