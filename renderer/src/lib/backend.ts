@@ -1,14 +1,19 @@
 /**
  * The renderer's one way to the backend. In the desktop app the preload has
- * exposed the contract as `window.yonos` (IPC); in a browser opened by
- * `yonos serve` the same contract goes over HTTP with the page's token.
+ * exposed the contract as `window.yonos` (IPC) and its events as
+ * `window.yonosEvents`; in a browser opened by `yonos serve` the same contract
+ * goes over HTTP with the page's token and the events over a WebSocket.
  */
 import { createApiClient } from '../../../main/shared/api-client.js';
-import type { YonosApi } from '../../../main/shared/contract.js';
+import type { EventListener, YonosApi, YonosEvents } from '../../../main/shared/contract.js';
+import { serviceEventSchema } from '../../../main/shared/contract.js';
+import { mediaScheme, type DesktopApi } from '../../../main/shared/desktop.js';
 
 declare global {
   interface Window {
     yonos?: YonosApi;
+    yonosEvents?: YonosEvents;
+    yonosDesktop?: DesktopApi;
   }
 }
 
@@ -19,8 +24,31 @@ export class UnauthorizedError extends Error {
   }
 }
 
-export function connectBackend(): YonosApi {
-  return window.yonos ?? createHttpBackend(takeTokenFromAddressBar());
+export interface Backend {
+  api: YonosApi;
+  events: YonosEvents;
+  /** Native dialogs and the file manager; null in a browser. */
+  desktop: DesktopApi | null;
+  /** A URL an <img> can load a library photo or an enhanced version from. */
+  imageUrl(kind: 'photo' | 'version', id: number): string;
+}
+
+export function connectBackend(): Backend {
+  if (window.yonos !== undefined && window.yonosEvents !== undefined) {
+    return {
+      api: window.yonos,
+      events: window.yonosEvents,
+      desktop: window.yonosDesktop ?? null,
+      imageUrl: (kind, id) => `${mediaScheme}://${kind}/${id}`,
+    };
+  }
+  const token = takeTokenFromAddressBar();
+  return {
+    api: createHttpBackend(token),
+    events: createSocketEvents(token),
+    desktop: null,
+    imageUrl: (kind, id) => `/api/file/${kind}/${id}?token=${encodeURIComponent(token ?? '')}`,
+  };
 }
 
 /** Reads `?token=` and drops it from the visible URL and history. */
@@ -43,7 +71,41 @@ function createHttpBackend(token: string | null): YonosApi {
       body: JSON.stringify(args),
     });
     if (response.status === 401) throw new UnauthorizedError();
-    if (!response.ok) throw new Error(`/api/${name} answered ${response.status}`);
+    if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as { error?: unknown };
+      throw new Error(
+        typeof body.error === 'string' ? body.error : `/api/${name} answered ${response.status}`,
+      );
+    }
     return response.json();
   });
+}
+
+/** One WebSocket shared by every subscriber, reconnecting after a drop. */
+function createSocketEvents(token: string | null): YonosEvents {
+  const listeners = new Set<EventListener>();
+  let socket: WebSocket | null = null;
+  const open = (): void => {
+    if (token === null || socket !== null) return;
+    const url = new URL(`/api/events?token=${encodeURIComponent(token)}`, window.location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const current = new WebSocket(url);
+    socket = current;
+    current.addEventListener('message', (message: MessageEvent<string>) => {
+      const parsed = serviceEventSchema.safeParse(JSON.parse(message.data));
+      if (!parsed.success) return;
+      for (const listener of listeners) listener(parsed.data);
+    });
+    current.addEventListener('close', () => {
+      socket = null;
+      if (listeners.size > 0) setTimeout(open, 1000);
+    });
+  };
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      open();
+      return () => listeners.delete(listener);
+    },
+  };
 }

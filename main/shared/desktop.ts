@@ -1,0 +1,23 @@
+/**
+ * What only the desktop app can do for the renderer, beyond the service
+ * contract: native dialogs, the file manager, and real paths of dropped files.
+ * The preload exposes exactly these functions as `window.yonosDesktop`;
+ * under `yonos serve` there is none and the UI offers the browser's way.
+ */
+export interface DesktopApi {
+  /** The native folder picker; an empty list when cancelled. */
+  chooseFolders(): Promise<string[]>;
+  /** Reveals a file in the system file manager (only files the library knows). */
+  showInFolder(path: string): Promise<void>;
+  /** The path on disk of a dropped File. */
+  pathForFile(file: File): string;
+}
+
+/** IPC channels behind DesktopApi (namespaced like the service channels). */
+export const desktopChannels = {
+  chooseFolders: 'yonos-desktop:chooseFolders',
+  showInFolder: 'yonos-desktop:showInFolder',
+} as const;
+
+/** The custom scheme the desktop window loads full-size images from. */
+export const mediaScheme = 'yonos-media';
