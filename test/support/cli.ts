@@ -1,27 +1,45 @@
 /**
  * The real `yonos` binary for tests: bundled from the sources by esbuild, as
- * `npm run build` does, into a private folder under node_modules/.cache (so its
- * bare imports resolve), and run as a child process with real exit codes.
+ * `npm run build` does, into a folder under node_modules/.cache (so its bare
+ * imports resolve), and run as a child process with real exit codes.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 let bundled: Promise<string> | undefined;
 
+/** Bundles once per test process into a folder named by the content, so reruns reuse it. */
 function bundleCli(): Promise<string> {
-  const outdir = path.resolve(`node_modules/.cache/yonos/cli-test-${String(process.pid)}`);
-  bundled ??= build({
-    entryPoints: { yonos: 'main/cli/yonos.ts', 'engine-worker': 'main/engine/worker.ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    target: 'node20.19',
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'silent',
-  }).then(() => path.join(outdir, 'yonos.mjs'));
+  bundled ??= (async () => {
+    const result = await build({
+      entryPoints: { yonos: 'main/cli/yonos.ts', 'engine-worker': 'main/engine/worker.ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      target: 'node20.19',
+      outdir: 'bundle',
+      outExtension: { '.js': '.mjs' },
+      write: false,
+      logLevel: 'silent',
+    });
+    const hash = createHash('sha256');
+    for (const file of result.outputFiles) hash.update(file.path).update(file.contents);
+    const dir = path.resolve(`node_modules/.cache/yonos/cli-${hash.digest('hex').slice(0, 16)}`);
+    if (!existsSync(dir)) {
+      const temp = `${dir}.${String(process.pid)}.tmp`;
+      await mkdir(temp, { recursive: true });
+      for (const file of result.outputFiles) {
+        await writeFile(path.join(temp, path.basename(file.path)), file.contents);
+      }
+      await rename(temp, dir).catch(() => rm(temp, { recursive: true, force: true }));
+    }
+    return path.join(dir, 'yonos.mjs');
+  })();
   return bundled;
 }
 
