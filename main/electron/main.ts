@@ -1,16 +1,29 @@
 /** Electron main process: window, IPC and app lifecycle. Logic lives in framework-free folders. */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, shell } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  session,
+  shell,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { DamagedDatabaseError, setAsideDamagedDatabase } from '../library/db.js';
 import { YonosApp } from '../shared/app.js';
 import { createServices } from '../shared/services.js';
+import { registerDesktopHandlers } from './desktop-ipc.js';
 import { forwardEvents, registerIpcHandlers } from './ipc.js';
+import { handleMediaProtocol, registerMediaScheme } from './media-protocol.js';
+import { installAppMenu } from './menu.js';
+import { trackQueueProgress } from './taskbar.js';
+import { applyContentSecurityPolicy, guardNavigation, mainWindowOptions } from './window.js';
 
 // Bundled layout: dist/electron/{main.mjs,preload.cjs} next to dist/renderer/.
 const bundleDir = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.join(bundleDir, '../renderer');
 const preloadPath = path.join(bundleDir, 'preload.cjs');
+const rendererUrlPrefix = pathToFileURL(rendererDir).href;
 
 /**
  * Opens the library; when its database is damaged, offers the way out: set the
@@ -37,34 +50,40 @@ function openBackend(): YonosApp | null {
 }
 
 let backend: YonosApp | null = null;
+let mainWindow: BrowserWindow | null = null;
 
-function createMainWindow(): void {
-  const window = new BrowserWindow({
-    width: 1280,
-    height: 840,
-    show: false,
-    title: 'Yonos',
-    webPreferences: {
-      preload: preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-    },
-  });
+const isTrustedSender = (event: IpcMainInvokeEvent): boolean =>
+  event.senderFrame?.url.startsWith(rendererUrlPrefix) ?? false;
+
+function createMainWindow(current: YonosApp): void {
+  const window = new BrowserWindow(mainWindowOptions(preloadPath));
+  mainWindow = window;
   window.once('ready-to-show', () => {
     window.show();
   });
-  // The app window only ever shows our renderer; links open in the user's browser.
-  window.webContents.on('will-navigate', (event) => {
-    event.preventDefault();
+  window.on('closed', () => {
+    if (mainWindow === window) mainWindow = null;
   });
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  if (backend !== null) forwardEvents(backend.events, window.webContents);
+  guardNavigation(window.webContents, (url) => void shell.openExternal(url));
+  forwardEvents(current.events, window.webContents);
+  const stopTracking = trackQueueProgress(current.events, current.queue, window);
+  window.once('closed', stopTracking);
   void window.loadFile(path.join(rendererDir, 'index.html'));
 }
+
+async function importFolders(current: YonosApp): Promise<void> {
+  const options = {
+    title: 'Import photos',
+    properties: ['openDirectory', 'multiSelections'] as ('openDirectory' | 'multiSelections')[],
+  };
+  const result =
+    mainWindow === null
+      ? await dialog.showOpenDialog(options)
+      : await dialog.showOpenDialog(mainWindow, options);
+  if (!result.canceled) await current.library.importPaths(result.filePaths, true);
+}
+
+registerMediaScheme();
 
 void app.whenReady().then(async () => {
   backend = openBackend();
@@ -72,15 +91,22 @@ void app.whenReady().then(async () => {
     app.quit();
     return;
   }
-  registerIpcHandlers(createServices(backend), pathToFileURL(rendererDir).href);
-  await backend.startBackground();
-  createMainWindow();
+  const current = backend;
+  applyContentSecurityPolicy(session.defaultSession);
+  handleMediaProtocol(current.db);
+  registerIpcHandlers(createServices(current), rendererUrlPrefix);
+  registerDesktopHandlers(current.db, () => mainWindow, isTrustedSender);
+  installAppMenu({ importFolders: () => void importFolders(current) });
+  await current.startBackground();
+  createMainWindow(current);
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createMainWindow();
+    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(current);
   });
 });
 
-// Interrupted jobs go back to the queue; the next start picks them up.
+// The running job is interrupted and goes back to the queue (its partial output
+// never lands: the engine renames into place only when done), the watchers stop
+// and the database closes cleanly; the next start picks the job up again.
 app.on('will-quit', (event) => {
   const closing = backend;
   if (closing === null) return;

@@ -4,8 +4,9 @@
  * compromised page can reach nothing the contract doesn't list, plus a
  * subscription to the backend's events. The main process validates arguments.
  */
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import type { ServiceEvent, YonosApi, YonosEvents } from '../shared/contract.js';
+import { desktopChannels, type DesktopApi } from '../shared/desktop.js';
 import { eventChannel, ipcChannel, ipcChannelNames } from '../shared/ipc-channel.js';
 
 const api = Object.fromEntries(
@@ -25,5 +26,14 @@ const events: YonosEvents = {
   },
 };
 
+const desktop: DesktopApi = {
+  chooseFolders: () => ipcRenderer.invoke(desktopChannels.chooseFolders) as Promise<string[]>,
+  showInFolder: async (file) => {
+    await ipcRenderer.invoke(desktopChannels.showInFolder, file);
+  },
+  pathForFile: (file) => webUtils.getPathForFile(file),
+};
+
 contextBridge.exposeInMainWorld('yonos', api);
+contextBridge.exposeInMainWorld('yonosDesktop', desktop);
 contextBridge.exposeInMainWorld('yonosEvents', events);

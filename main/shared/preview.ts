@@ -20,7 +20,7 @@ export async function previewRegion(
   try {
     const crop = path.join(dir, 'region.png');
     const image = sharp(photoPath).rotate();
-    const { width = 0, height = 0 } = await image.clone().metadata();
+    const { width, height } = await image.clone().metadata();
     const { orientation } = await sharp(photoPath).metadata();
     // rotate() applies EXIF orientation, so the region is in displayed pixels.
     const [shownWidth, shownHeight] =

@@ -27,7 +27,7 @@ export class SettingsStore {
       .prepare<[string], { value: string }>('SELECT value FROM app_state WHERE key = ?')
       .get(settingsKey);
     if (row === undefined) return { ...defaultSettings };
-    let stored: Record<string, unknown> = {};
+    let stored: Record<string, unknown>;
     try {
       stored = JSON.parse(row.value) as Record<string, unknown>;
     } catch {

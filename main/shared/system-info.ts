@@ -29,7 +29,7 @@ function modelCard(model: ModelInfo): ModelCard {
   ] as const) {
     for (const [key, value] of Object.entries(record ?? {})) {
       if (['string', 'number', 'boolean'].includes(typeof value)) {
-        facts.push({ label: `${group}: ${key}`, value: String(value as string | number) });
+        facts.push({ label: `${group}: ${key}`, value: String(value) });
       }
     }
   }

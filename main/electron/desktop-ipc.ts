@@ -1,0 +1,38 @@
+/** The main-process side of DesktopApi: native folder picker and "Show in folder". */
+import { dialog, ipcMain, shell, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import type { Db } from '../library/db.js';
+import { desktopChannels } from '../shared/desktop.js';
+
+/** Only files Yonos knows (library photos and their versions) may be revealed. */
+export function isKnownFile(db: Db, file: string): boolean {
+  return (
+    db
+      .prepare('SELECT 1 FROM photos WHERE path = ? UNION SELECT 1 FROM versions WHERE path = ?')
+      .get(file, file) !== undefined
+  );
+}
+
+export function registerDesktopHandlers(
+  db: Db,
+  window: () => BrowserWindow | null,
+  isTrustedSender: (event: IpcMainInvokeEvent) => boolean,
+): void {
+  ipcMain.handle(desktopChannels.chooseFolders, async (event) => {
+    if (!isTrustedSender(event)) throw new Error('Refused call from an untrusted frame');
+    const owner = window();
+    const options = {
+      title: 'Import photos',
+      properties: ['openDirectory', 'multiSelections'] as ('openDirectory' | 'multiSelections')[],
+    };
+    const result =
+      owner === null
+        ? await dialog.showOpenDialog(options)
+        : await dialog.showOpenDialog(owner, options);
+    return result.canceled ? [] : result.filePaths;
+  });
+  ipcMain.handle(desktopChannels.showInFolder, (event, file: unknown) => {
+    if (!isTrustedSender(event)) throw new Error('Refused call from an untrusted frame');
+    if (typeof file !== 'string' || !isKnownFile(db, file)) throw new Error('Not a library file');
+    shell.showItemInFolder(file);
+  });
+}
