@@ -1,14 +1,7 @@
 /** Electron main process: window, IPC and app lifecycle. Logic lives in framework-free folders. */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  app,
-  BrowserWindow,
-  dialog,
-  session,
-  shell,
-  type IpcMainInvokeEvent,
-} from 'electron';
+import { app, BrowserWindow, dialog, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { DamagedDatabaseError, setAsideDamagedDatabase } from '../library/db.js';
 import { YonosApp } from '../shared/app.js';
 import { createServices } from '../shared/services.js';
