@@ -278,7 +278,8 @@ export const appSettingsSchema = z.object({
   modelId: nullableString,
   /** null: the input's own format. */
   format: z.nullable(outputFormatSchema),
-  quality: z.int().check(z.minimum(1), z.maximum(100)),
+  /** null: each format's own default. */
+  quality: z.nullable(z.int().check(z.minimum(1), z.maximum(100))),
   /** File name template with `{name}` and `{scale}`. */
   template: z.string().check(z.minLength(1)),
   /** null: next to each photo. */

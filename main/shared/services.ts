@@ -40,7 +40,7 @@ export function createServices(app: YonosApp): ServiceHandlers {
         ...(defaults.tile === null ? {} : { tile: defaults.tile }),
         ...(defaults.format === null ? {} : { format: defaults.format }),
         ...(defaults.outDir === null ? {} : { outDir: defaults.outDir }),
-        quality: defaults.quality,
+        ...(defaults.quality === null ? {} : { quality: defaults.quality }),
         template: defaults.template,
         ...asked,
       };

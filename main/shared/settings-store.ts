@@ -13,7 +13,7 @@ export const defaultSettings: AppSettings = {
   scale: 4,
   modelId: null,
   format: null,
-  quality: 92,
+  quality: null,
   template: '{name}_x{scale}',
   outDir: null,
 };
