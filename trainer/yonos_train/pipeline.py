@@ -14,7 +14,8 @@ from .config import Config, config_to_dict
 from .data import CropSampler, center_crops, load_images, scan_images, split_train_val
 from .export import export_package
 from .runtime import Runtime
-from .train import Run, finetune_decoder, save_run_config, train_autoencoder, train_denoiser
+from .train import (Run, decoder_stage, finetune_decoder, save_run_config, train_autoencoder, train_denoiser,
+                    unet_stage)
 
 log = logging.getLogger(__name__)
 VALIDATION_CROPS = 16
@@ -64,11 +65,11 @@ def run_pipeline(run: Run) -> list[Path]:
 
 def training_facts(run: Run, scale: int) -> dict:
     config = run.config
-    stages = {}
-    for stage_dir in sorted(run.out.iterdir()):
-        done = stage_dir / "done.json"
-        if done.exists():
-            stages[stage_dir.name] = json.loads(done.read_text())
+    chain = [s for s in config.scales if s <= scale] if not config.direct else [scale]
+    names = ["ae"] + [unet_stage(s, config.direct) for s in chain]
+    names.append(decoder_stage(scale, config.direct, config.plain_decoder))
+    stages = {name: json.loads((run.out / name / "done.json").read_text())
+              for name in names if (run.out / name / "done.json").exists()}
     return {
         "data": run.data_facts,
         "method": "direct (eq. 2 at this scale)" if config.direct
