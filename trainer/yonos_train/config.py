@@ -31,7 +31,7 @@ class Config:
     decoder_steps: int = 1500  # per scale
     decoder_lr: float = 5e-4
     plain_decoder: bool = False  # fine-tune the paper's plain decoder instead of bicubic + correction
-    tile: int = 128  # preferred LR tile for the app
+    hr_tile: int = 1024  # preferred output tile side for the app; the LR tile is hr_tile / scale
     tile_overlap: int = 16
     checkpoint_every: int = 200
     validate_every: int = 200
@@ -48,7 +48,7 @@ PRESETS: dict[str, Config] = {
         ae_steps=30,
         diffusion_steps=20,
         decoder_steps=10,
-        tile=64,
+        hr_tile=256,
         tile_overlap=8,
         checkpoint_every=10,
         validate_every=10,

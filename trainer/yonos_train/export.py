@@ -98,6 +98,12 @@ def check_parity(module: nn.Module, path: Path, inputs: tuple, names: list[str])
     return error
 
 
+def preferred_lr_tile(config: Config, scale: int) -> int:
+    """Equal output tiles at every scale: big enough that the overlap wastes little, small enough for memory."""
+    multiple = lr_multiple(config, scale)
+    return max(multiple, config.hr_tile // scale // multiple * multiple)
+
+
 def _example_inputs(config: Config, scale: int, batch: int = 1, lr_hw: tuple[int, int] | None = None) -> dict:
     m = lr_multiple(config, scale)
     h, w = lr_hw or (4 * m, 4 * m)
@@ -164,7 +170,8 @@ def manifest(config: Config, scale: int, model_id: str, spec: dict, training: di
         "tensors": spec,
         "schedule": {"type": "cosine-logsnr", "parameterization": "v", "logsnr_min": LOGSNR_MIN,
                      "logsnr_max": LOGSNR_MAX, "default_steps": 1},
-        "tiling": {"tile": config.tile, "overlap": config.tile_overlap, "multiple": lr_multiple(config, scale)},
+        "tiling": {"tile": preferred_lr_tile(config, scale), "overlap": config.tile_overlap,
+                   "multiple": lr_multiple(config, scale)},
         "training": training,
         "metrics": metrics,
         "parity_max_abs_error": parity,
