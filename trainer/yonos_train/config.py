@@ -31,7 +31,8 @@ class Config:
     decoder_steps: int = 1500  # per scale
     decoder_lr: float = 5e-4
     plain_decoder: bool = False  # fine-tune the paper's plain decoder instead of bicubic + correction
-    hr_tile: int = 1024  # preferred output tile side for the app; the LR tile is hr_tile / scale
+    hr_tile: int = 512  # preferred output tile side for the app: LR tile = hr_tile / scale, at least min_lr_tile
+    min_lr_tile: int = 128  # smaller LR tiles waste too much on their overlap
     tile_overlap: int = 16
     checkpoint_every: int = 200
     validate_every: int = 200
@@ -49,6 +50,7 @@ PRESETS: dict[str, Config] = {
         diffusion_steps=20,
         decoder_steps=10,
         hr_tile=256,
+        min_lr_tile=32,
         tile_overlap=8,
         checkpoint_every=10,
         validate_every=10,
