@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
 import { writePhoto } from '../support/images.js';
 import { launchChromium } from './chromium.js';
+import { waitForServeUrl } from './serve-url.js';
 
 const bin = packageJson.bin.yonos;
 const screenshots = path.resolve('test-results/screenshots');
@@ -47,19 +48,7 @@ function startServe(): Promise<string> {
     },
   );
   serve.stderr.pipe(process.stderr);
-  const child = serve;
-  return new Promise((resolve, reject) => {
-    let printed = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      printed += chunk;
-      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(printed);
-      if (match) resolve(match[0]);
-    });
-    child.once('exit', () => {
-      reject(new Error(`yonos serve exited without printing its URL:\n${printed}`));
-    });
-  });
+  return waitForServeUrl(serve);
 }
 
 async function stopServe(): Promise<void> {

@@ -13,28 +13,13 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
 import { launchChromium } from './chromium.js';
+import { waitForServeUrl } from './serve-url.js';
 
 const bin = packageJson.bin.yonos;
 let serve: ChildProcessByStdio<null, Readable, Readable>;
 let openUrl: string;
 let browser: Browser;
 let dataDir: string;
-
-/** Keeps draining stdout afterwards: a closed pipe would kill the host when it logs its exit. */
-function waitForServeUrl(child: typeof serve): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let printed = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      printed += chunk;
-      const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(printed);
-      if (match) resolve(match[0]);
-    });
-    child.once('exit', () => {
-      reject(new Error(`yonos serve exited without printing its URL:\n${printed}`));
-    });
-  });
-}
 
 beforeAll(async () => {
   // Its own library, so the test neither reads nor writes the user's data directory.
