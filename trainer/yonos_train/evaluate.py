@@ -16,8 +16,7 @@ import torch.nn.functional as F
 from .data import load_rgb, scan_images
 from .degrade import degrade, sample_realistic
 from .imaging import downscale_bicubic, resize_like, rgb_to_y
-from .diffusion import ddim_timesteps
-from .schedule import alpha_sigma, logsnr_cosine
+from .diffusion import ddim_sample
 
 
 @dataclass
@@ -43,29 +42,22 @@ class OnnxModel:
     def scale(self) -> int:
         return int(self.manifest["scale"])
 
+    def _denoise(self, z_t: torch.Tensor, z_l: torch.Tensor, logsnr: torch.Tensor) -> torch.Tensor:
+        """The exported U-Net as a Denoiser, so evaluation runs the trainer's own DDIM sampler."""
+        feeds = {"z_t": z_t.float().numpy(), "z_l": z_l.numpy(), "logsnr": logsnr.float().numpy()}
+        return torch.from_numpy(self.unet.run(None, feeds)[0])
+
     def upscale(self, lr: np.ndarray, steps: int = 1, seed: int = 0) -> np.ndarray:
         """LR (N,3,h,w) float32 in [0,1] → HR (N,3,h·s,w·s). Pads to the tile multiple by edge replication."""
         multiple = self.manifest["tiling"]["multiple"]
         h, w = lr.shape[-2:]
         pad_h, pad_w = -h % multiple, -w % multiple
         padded = np.pad(lr, ((0, 0), (0, 0), (0, pad_h), (0, pad_w)), mode="edge")
-        z_l = self.encoder.run(None, {"lr": padded})[0]
-        z = np.random.default_rng(seed).standard_normal(z_l.shape).astype(np.float32)
+        z_l = torch.from_numpy(self.encoder.run(None, {"lr": padded})[0])
+        noise = torch.from_numpy(np.random.default_rng(seed).standard_normal(z_l.shape).astype(np.float32))
         schedule = self.manifest["schedule"]
-        times = ddim_timesteps(steps)
-        for i in range(steps):
-            logsnr = logsnr_cosine(times[i : i + 1], schedule["logsnr_min"], schedule["logsnr_max"])
-            alpha, sigma = (float(v) for v in alpha_sigma(logsnr))
-            v = self.unet.run(None, {"z_t": z, "z_l": z_l, "logsnr": np.full(len(z), float(logsnr), np.float32)})[0]
-            x = alpha * z - sigma * v
-            if i < steps - 1:
-                eps = sigma * z + alpha * v
-                next_logsnr = logsnr_cosine(times[i + 1 : i + 2], schedule["logsnr_min"], schedule["logsnr_max"])
-                next_alpha, next_sigma = (float(t) for t in alpha_sigma(next_logsnr))
-                z = (next_alpha * x + next_sigma * eps).astype(np.float32)
-            else:
-                z = x.astype(np.float32)
-        hr = self.decoder.run(None, {"z": z, "lr": padded})[0]
+        z = ddim_sample(self._denoise, z_l, noise, steps, schedule["logsnr_min"], schedule["logsnr_max"])
+        hr = self.decoder.run(None, {"z": z.float().numpy(), "lr": padded})[0]
         return hr[..., : h * self.scale, : w * self.scale]
 
 
