@@ -1,5 +1,12 @@
-/** The main-process side of DesktopApi: native folder picker and "Show in folder". */
-import { dialog, ipcMain, shell, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+/** The main-process side of DesktopApi: native folder picker, "Show in folder", "Open Yonos". */
+import {
+  dialog,
+  ipcMain,
+  shell,
+  type BrowserWindow,
+  type IpcMainInvokeEvent,
+  type WebContents,
+} from 'electron';
 import type { Db } from '../library/db.js';
 import { desktopChannels } from '../shared/desktop.js';
 
@@ -34,5 +41,16 @@ export function registerDesktopHandlers(
     if (!isTrustedSender(event)) throw new Error('Refused call from an untrusted frame');
     if (typeof file !== 'string' || !isKnownFile(db, file)) throw new Error('Not a library file');
     shell.showItemInFolder(file);
+  });
+}
+
+/** "Open Yonos" in a batch progress window; `open` gets the asking window's contents. */
+export function registerOpenMainWindow(
+  isTrustedSender: (event: IpcMainInvokeEvent) => boolean,
+  open: (sender: WebContents) => void,
+): void {
+  ipcMain.handle(desktopChannels.openMainWindow, (event) => {
+    if (!isTrustedSender(event)) throw new Error('Refused call from an untrusted frame');
+    open(event.sender);
   });
 }

@@ -1,16 +1,34 @@
 /** Electron main process: window, IPC and app lifecycle. Logic lives in framework-free folders. */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, session, shell, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  session,
+  shell,
+  type BrowserWindowConstructorOptions,
+  type IpcMainInvokeEvent,
+  type WebContents,
+} from 'electron';
+import { LaunchBatchRunner } from '../launch/launch-batch-runner.js';
 import { DamagedDatabaseError, setAsideDamagedDatabase } from '../library/db.js';
 import { YonosApp } from '../shared/app.js';
+import { recordRunningApp } from '../shared/app-instance.js';
+import type { ServiceHandlers } from '../shared/contract.js';
 import { createServices } from '../shared/services.js';
-import { registerDesktopHandlers } from './desktop-ipc.js';
+import { registerDesktopHandlers, registerOpenMainWindow } from './desktop-ipc.js';
 import { forwardEvents, registerIpcHandlers } from './ipc.js';
+import { routeLaunches } from './launch-routing.js';
 import { handleMediaProtocol, registerMediaScheme } from './media-protocol.js';
 import { installAppMenu } from './menu.js';
 import { trackQueueProgress } from './taskbar.js';
-import { applyContentSecurityPolicy, guardNavigation, mainWindowOptions } from './window.js';
+import {
+  applyContentSecurityPolicy,
+  batchWindowOptions,
+  guardNavigation,
+  mainWindowOptions,
+} from './window.js';
 
 // Bundled layout: dist/electron/{main.mjs,preload.cjs} next to dist/renderer/.
 const bundleDir = path.dirname(fileURLToPath(import.meta.url));
@@ -44,24 +62,82 @@ function openBackend(): YonosApp | null {
 
 let backend: YonosApp | null = null;
 let mainWindow: BrowserWindow | null = null;
+let launchBatches: LaunchBatchRunner | null = null;
+let forgetRunningApp: (() => void) | null = null;
+
+let markBackendReady: () => void = () => undefined;
+const backendReady = new Promise<void>((resolve) => (markBackendReady = resolve));
+
+const launches = routeLaunches({
+  backendReady,
+  deliver: (batch) => void launchBatches?.run(batch),
+  showApp: () => {
+    showMainWindow();
+  },
+});
 
 const isTrustedSender = (event: IpcMainInvokeEvent): boolean =>
   event.senderFrame?.url.startsWith(rendererUrlPrefix) ?? false;
 
-function createMainWindow(current: YonosApp): void {
-  const window = new BrowserWindow(mainWindowOptions(preloadPath));
-  mainWindow = window;
+function openRendererWindow(
+  current: YonosApp,
+  options: BrowserWindowConstructorOptions,
+  query: Record<string, string> = {},
+): BrowserWindow {
+  const window = new BrowserWindow(options);
   window.once('ready-to-show', () => {
     window.show();
-  });
-  window.on('closed', () => {
-    if (mainWindow === window) mainWindow = null;
   });
   guardNavigation(window.webContents, (url) => void shell.openExternal(url));
   forwardEvents(current.events, window.webContents);
   const stopTracking = trackQueueProgress(current.events, current.queue, window);
   window.once('closed', stopTracking);
-  void window.loadFile(path.join(rendererDir, 'index.html'));
+  void window.loadFile(path.join(rendererDir, 'index.html'), { query });
+  return window;
+}
+
+function createMainWindow(current: YonosApp): void {
+  const window = openRendererWindow(current, mainWindowOptions(preloadPath));
+  mainWindow = window;
+  window.on('closed', () => {
+    if (mainWindow === window) mainWindow = null;
+  });
+}
+
+function showMainWindow(): void {
+  if (backend === null) return;
+  launchBatches?.stay();
+  if (mainWindow === null) {
+    createMainWindow(backend);
+    return;
+  }
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.focus();
+}
+
+function launchBatchRunner(current: YonosApp, services: ServiceHandlers): LaunchBatchRunner {
+  return new LaunchBatchRunner(
+    current,
+    services,
+    {
+      libraryWindowOpen: () => mainWindow !== null,
+      showLibraryWindow: showMainWindow,
+      openProgressWindow: (batchId) => {
+        openRendererWindow(current, batchWindowOptions(preloadPath), {
+          view: 'batch',
+          batch: String(batchId),
+        });
+      },
+      warn: async (message, detail) => {
+        await dialog.showMessageBox({ type: 'warning', title: 'Yonos', message, detail });
+      },
+      quit: () => {
+        app.quit();
+      },
+    },
+    // Started from a file-manager upscale: a progress window, no library window.
+    { quitWhenDone: launches?.first.kind === 'upscale' },
+  );
 }
 
 async function importFolders(current: YonosApp): Promise<void> {
@@ -76,24 +152,38 @@ async function importFolders(current: YonosApp): Promise<void> {
   if (!result.canceled) await current.library.importPaths(result.filePaths, true);
 }
 
-registerMediaScheme();
+/** "Open Yonos" in a progress window: the library window takes its place. */
+function openMainWindowFrom(sender: WebContents): void {
+  showMainWindow();
+  const asking = BrowserWindow.fromWebContents(sender);
+  if (asking !== null && asking !== mainWindow) asking.close();
+}
+
+// Without the single-instance lock, the running Yonos has our argv and this process quits.
+if (launches !== null) registerMediaScheme();
 
 void app.whenReady().then(async () => {
+  if (launches === null) return;
   backend = openBackend();
   if (backend === null) {
     app.quit();
     return;
   }
   const current = backend;
+  forgetRunningApp = recordRunningApp(current.dataDir);
+  const services = createServices(current);
+  launchBatches = launchBatchRunner(current, services);
   applyContentSecurityPolicy(session.defaultSession);
   handleMediaProtocol(current.db);
-  registerIpcHandlers(createServices(current), rendererUrlPrefix);
+  registerIpcHandlers(services, rendererUrlPrefix);
   registerDesktopHandlers(current.db, () => mainWindow, isTrustedSender);
+  registerOpenMainWindow(isTrustedSender, openMainWindowFrom);
   installAppMenu({ importFolders: () => void importFolders(current) });
   await current.startBackground();
-  createMainWindow(current);
+  if (!launchBatches.quitsWhenDone) createMainWindow(current);
+  markBackendReady();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(current);
+    if (BrowserWindow.getAllWindows().length === 0) showMainWindow();
   });
 });
 
@@ -101,6 +191,8 @@ void app.whenReady().then(async () => {
 // never lands: the engine renames into place only when done), the watchers stop
 // and the database closes cleanly; the next start picks the job up again.
 app.on('will-quit', (event) => {
+  forgetRunningApp?.();
+  forgetRunningApp = null;
   const closing = backend;
   if (closing === null) return;
   backend = null;
@@ -111,5 +203,6 @@ app.on('will-quit', (event) => {
 });
 
 app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
+  // A start only for upscale batches has no app to stay in the dock for, on macOS either.
+  if (process.platform !== 'darwin' || launchBatches?.quitsWhenDone === true) app.quit();
 });

@@ -32,6 +32,9 @@ const desktop: DesktopApi = {
     await ipcRenderer.invoke(desktopChannels.showInFolder, file);
   },
   pathForFile: (file) => webUtils.getPathForFile(file),
+  openMainWindow: async () => {
+    await ipcRenderer.invoke(desktopChannels.openMainWindow);
+  },
 };
 
 contextBridge.exposeInMainWorld('yonos', api);

@@ -37,6 +37,21 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
   };
 }
 
+/** The small progress window of a file-manager batch: the main window's security, less room. */
+export function batchWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+  return {
+    ...mainWindowOptions(preloadPath),
+    width: 420,
+    height: 160,
+    minWidth: 360,
+    minHeight: 160,
+    useContentSize: true,
+    maximizable: false,
+    fullscreenable: false,
+    title: 'Yonos: upscaling',
+  };
+}
+
 /** Sends the CSP as a header on every response of the window's session. */
 export function applyContentSecurityPolicy(session: Session): void {
   session.webRequest.onHeadersReceived((details, callback) => {

@@ -11,12 +11,15 @@ export interface DesktopApi {
   showInFolder(path: string): Promise<void>;
   /** The path on disk of a dropped File. */
   pathForFile(file: File): string;
+  /** Shows the library window in place of the batch progress window that asks. */
+  openMainWindow(): Promise<void>;
 }
 
 /** IPC channels behind DesktopApi (namespaced like the service channels). */
 export const desktopChannels = {
   chooseFolders: 'yonos-desktop:chooseFolders',
   showInFolder: 'yonos-desktop:showInFolder',
+  openMainWindow: 'yonos-desktop:openMainWindow',
 } as const;
 
 /** The custom scheme the desktop window loads full-size images from. */
