@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { appVersion } from '../shared/version.js';
 import { benchCommand } from './bench-command.js';
 import { evalCommand } from './eval-command.js';
+import { integrateCommand } from './integrate-command.js';
 import { jobsCommand } from './jobs-command.js';
 import { libraryCommand } from './library-command.js';
 import { modelsCommand } from './models-command.js';
@@ -26,7 +27,8 @@ export function buildProgram({ rendererDir }: ProgramContext): Command {
     .addCommand(evalCommand())
     .addCommand(watchCommand())
     .addCommand(libraryCommand())
-    .addCommand(jobsCommand());
+    .addCommand(jobsCommand())
+    .addCommand(integrateCommand());
   exitWithUsageCodes(program);
   return program;
 }

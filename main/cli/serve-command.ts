@@ -10,6 +10,7 @@ import {
   withApp,
   type EngineCliOptions,
 } from './app-options.js';
+import { ownCli } from './integrate-command.js';
 import { parsePort } from './options.js';
 
 export function serveCommand(rendererDir: string): Command {
@@ -28,7 +29,9 @@ export function serveCommand(rendererDir: string): Command {
       if (!existsSync(path.join(rendererDir, 'index.html'))) {
         this.error(`The web UI is not built (no ${rendererDir}); run: npm run build`);
       }
-      await withApp(this, appOptionsFrom(options), async (services, app) => {
+      // The settings' right-click actions toggle installs actions that run this CLI.
+      const appOptions = { ...appOptionsFrom(options), actionTargets: { cli: ownCli() } };
+      await withApp(this, appOptions, async (services, app) => {
         await app.startBackground();
         const host = await startWebHost({
           rendererDir,

@@ -10,10 +10,12 @@ import {
   type Scale,
 } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
+import { desktopNotifier } from './desktop-notifier.js';
 import { engineOptionsFrom } from './engine-options.js';
 import { parsePositiveInt, parseScale } from './options.js';
 import { expandInputs, type InputFile } from './upscale-inputs.js';
 import {
+  combinedReporter,
   humanReporter,
   jsonReporter,
   type UpscaleReporter,
@@ -34,6 +36,7 @@ interface UpscaleCliOptions extends EngineCliOptions {
   overwrite?: boolean;
   recursive?: boolean;
   json?: boolean;
+  notify?: boolean;
 }
 
 export function upscaleCommand(): Command {
@@ -60,16 +63,19 @@ export function upscaleCommand(): Command {
     .addOption(new Option('--overwrite', 'replace existing outputs').conflicts('skipExisting'))
     .option('-r, --recursive', 'include subfolders of folder arguments')
     .option('--json', 'print JSON Lines events instead of text')
+    .option('--notify', 'also show progress as a desktop notification (with notify-send)')
     .action(async function (this: Command, images: string[], options: UpscaleCliOptions) {
       try {
         expandTemplate(options.name, 'photo.jpg', options.scale);
       } catch (error) {
         this.error((error as Error).message, { exitCode: usageExitCode, code: 'yonos.usage' });
       }
-      const reporter =
+      const printer =
         options.json === true
           ? jsonReporter((line) => process.stdout.write(line))
           : humanReporter(process.stdout, process.stderr);
+      const notifier = options.notify === true ? desktopNotifier({ scale: options.scale }) : null;
+      const reporter = notifier === null ? printer : combinedReporter([printer, notifier]);
       const summary = await upscaleAll(images, options, reporter);
       reporter.summary(summary);
       process.exitCode = summary.interrupted ? 130 : summary.failed > 0 ? 1 : 0;
@@ -91,6 +97,7 @@ async function upscaleAll(
     interrupted: false,
     ms: 0,
   };
+  reporter.start?.(summary.files);
   for (const problem of problems) {
     reporter.failed(problem.input, problem.message);
     summary.failed += 1;

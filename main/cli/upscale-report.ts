@@ -17,6 +17,8 @@ export interface UpscaleSummary {
 }
 
 export interface UpscaleReporter {
+  /** How many inputs the batch has, once folders are expanded. */
+  start?: (files: number) => void;
   progress: (progress: UpscaleProgress) => void;
   done: (result: UpscaleResult) => void;
   skipped: (input: string, output: string) => void;
@@ -111,6 +113,30 @@ export function humanReporter(
       stopBar();
       const parts = [`${s.done} upscaled`, `${s.skipped} skipped`, `${s.failed} failed`];
       stdout.write(`${parts.join(', ')} in ${seconds(s.ms)}\n`);
+    },
+  };
+}
+
+/** One reporter that passes every event to each of these, in order. */
+export function combinedReporter(reporters: UpscaleReporter[]): UpscaleReporter {
+  return {
+    start: (files) => {
+      for (const reporter of reporters) reporter.start?.(files);
+    },
+    progress: (p) => {
+      for (const reporter of reporters) reporter.progress(p);
+    },
+    done: (r) => {
+      for (const reporter of reporters) reporter.done(r);
+    },
+    skipped: (input, output) => {
+      for (const reporter of reporters) reporter.skipped(input, output);
+    },
+    failed: (input, message) => {
+      for (const reporter of reporters) reporter.failed(input, message);
+    },
+    summary: (s) => {
+      for (const reporter of reporters) reporter.summary(s);
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { Engine, type EngineOptions } from '../engine/index.js';
+import type { ActionTargets } from '../integration/file-manager-actions.js';
 import { JobQueue } from '../jobs/queue.js';
 import { JobRunner } from '../jobs/runner.js';
 import { databasePath, openDatabase, type Db } from '../library/db.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   watchStabilityMs?: number;
   /** How often an idle runner checks for jobs queued by another process. */
   pollMs?: number;
+  /** What the file-manager right-click actions run, when installed from this backend's UI. */
+  actionTargets?: ActionTargets;
 }
 
 export class YonosApp {
@@ -37,6 +40,7 @@ export class YonosApp {
   readonly watches: WatchManager;
   readonly settings: SettingsStore;
   readonly engineOptions: EngineOptions;
+  readonly actionTargets: ActionTargets;
   /** A second engine for previews, so a preview never waits behind the queue. */
   #previewEngine: Promise<Engine> | null = null;
 
@@ -47,6 +51,7 @@ export class YonosApp {
   ) {
     this.settings = new SettingsStore(db);
     this.engineOptions = engineOptionsFor(dataDir, options);
+    this.actionTargets = options.actionTargets ?? {};
     this.library = new Library(db, path.join(dataDir, 'thumbnails'), this.events);
     this.queue = new JobQueue(db, this.library, this.events);
     this.runner = new JobRunner(this.queue, {

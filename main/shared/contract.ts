@@ -334,6 +334,36 @@ export const previewResultSchema = z.object({
 });
 export type PreviewResult = z.infer<typeof previewResultSchema>;
 
+// ---- File-manager right-click actions ---------------------------------------
+
+export const actionStateSchema = z.enum(['installed', 'not-installed', 'outdated']);
+/** `outdated`: some of ours are there, but not all of them as an install would write them now. */
+export type ActionState = z.infer<typeof actionStateSchema>;
+export const fileManagerIdSchema = z.enum(['nautilus', 'nemo', 'dolphin', 'thunar', 'pcmanfm']);
+export type FileManagerId = z.infer<typeof fileManagerIdSchema>;
+
+export const integrationStatusSchema = z.discriminatedUnion('supported', [
+  /** Not Linux: `explanation` says what this platform has instead. */
+  z.object({ supported: z.literal(false), explanation: z.string() }),
+  z.object({
+    supported: z.literal(true),
+    /** All of the below together. */
+    state: actionStateSchema,
+    /** The script every action runs. */
+    launcher: z.object({ path: z.string(), state: actionStateSchema }),
+    fileManagers: z.array(
+      z.object({
+        id: fileManagerIdSchema,
+        name: z.string(),
+        state: actionStateSchema,
+        /** The files that hold its actions. */
+        paths: z.array(z.string()),
+      }),
+    ),
+  }),
+]);
+export type IntegrationStatus = z.infer<typeof integrationStatusSchema>;
+
 // ---- Events ----------------------------------------------------------------
 
 export const serviceEventSchema = z.discriminatedUnion('type', [
@@ -407,6 +437,13 @@ export const serviceContract = {
   systemInfo: { args: z.tuple([]), result: systemInfoSchema },
   /** Upscales a small region of a photo with one step and with N steps, for comparison. */
   previewRegion: { args: z.tuple([previewRequestSchema]), result: previewResultSchema },
+  /** The "Upscale ×4 / ×8" right-click actions in Linux file managers. */
+  integrationStatus: { args: z.tuple([]), result: integrationStatusSchema },
+  /** Installs or removes them; returns the new status. */
+  integrationSet: {
+    args: z.tuple([z.object({ installed: z.boolean() })]),
+    result: integrationStatusSchema,
+  },
 } as const;
 
 type Contract = typeof serviceContract;

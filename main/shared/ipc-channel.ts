@@ -42,4 +42,6 @@ export const ipcChannelNames = [
   'settingsSet',
   'systemInfo',
   'previewRegion',
+  'integrationStatus',
+  'integrationSet',
 ] as const satisfies readonly ChannelName[];

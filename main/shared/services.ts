@@ -1,6 +1,12 @@
 import type { YonosApp } from './app.js';
-import type { HealthReport, ServiceHandlers } from './contract.js';
+import type { HealthReport, IntegrationStatus, ServiceHandlers } from './contract.js';
 import { appVersion } from './version.js';
+import {
+  actionsStatus,
+  installActions,
+  otherPlatformActions,
+  uninstallActions,
+} from '../integration/file-manager-actions.js';
 import { planBatch } from '../jobs/plan.js';
 import { previewRegion } from './preview.js';
 import { systemInfo } from './system-info.js';
@@ -74,5 +80,20 @@ export function createServices(app: YonosApp): ServiceHandlers {
       const photo = library.photo(request.photoId);
       return previewRegion(await app.previewEngine(), photo.path, request, settings.get().tile);
     },
+
+    integrationStatus: () =>
+      onLinux(() => actionsStatus(app.actionTargets, { dataDir: app.dataDir })),
+    integrationSet: ({ installed }) =>
+      onLinux(() =>
+        (installed ? installActions : uninstallActions)(app.actionTargets, {
+          dataDir: app.dataDir,
+        }),
+      ),
   };
+}
+
+/** The right-click actions are Linux file managers'; elsewhere the status says what there is instead. */
+function onLinux(run: () => IntegrationStatus): IntegrationStatus {
+  const explanation = otherPlatformActions();
+  return explanation === null ? run() : { supported: false, explanation };
 }
