@@ -216,7 +216,7 @@ export function otherPlatformActions(platform: NodeJS.Platform = process.platfor
     case 'win32':
       return 'On Windows the Yonos installer adds "Upscale ×4" and "Upscale ×8" to the right-click menu of images in File Explorer; reinstall Yonos to get them back.';
     case 'darwin':
-      return 'On macOS "Upscale ×4" and "Upscale ×8" are Finder Quick Actions: install them from the Yonos app (see Packaging in the README).';
+      return 'On macOS the right-click actions are Finder Quick Actions: install them from the Yonos app (see Packaging in the README).';
     default:
       return 'Right-click actions exist for Linux file managers, Windows File Explorer and the macOS Finder only.';
   }
