@@ -41,8 +41,13 @@ const rendererUrlPrefix = pathToFileURL(rendererDir).href;
  * file aside (kept, never deleted) and start a fresh library, or quit.
  */
 function openBackend(): YonosApp | null {
+  // The right-click actions run the installed app; in development process.execPath
+  // is the bare Electron binary, which can't start Yonos on its own.
+  const options = {
+    actionTargets: app.isPackaged ? { app: process.env.APPIMAGE ?? process.execPath } : {},
+  };
   try {
-    return YonosApp.open();
+    return YonosApp.open(options);
   } catch (error) {
     if (!(error instanceof DamagedDatabaseError)) throw error;
     const choice = dialog.showMessageBoxSync({
@@ -56,7 +61,7 @@ function openBackend(): YonosApp | null {
     });
     if (choice !== 0) return null;
     setAsideDamagedDatabase(error.file);
-    return YonosApp.open();
+    return YonosApp.open(options);
   }
 }
 
