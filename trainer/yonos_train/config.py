@@ -31,7 +31,7 @@ class Config:
     decoder_steps: int = 1500  # per scale
     decoder_lr: float = 5e-4
     plain_decoder: bool = False  # fine-tune the paper's plain decoder instead of bicubic + correction
-    hr_tile: int = 512  # preferred output tile side for the app: LR tile = hr_tile / scale, at least min_lr_tile
+    hr_tile: int = 768  # preferred output tile side: fastest ×4 on a 2-core CPU (192-px LR tiles: 0.94 s/MP vs 1.08 at 128, 1.04 at 256)
     min_lr_tile: int = 128  # smaller LR tiles waste too much on their overlap
     tile_overlap: int = 16
     checkpoint_every: int = 200
