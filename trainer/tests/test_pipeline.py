@@ -1,5 +1,6 @@
 """A tiny run of every stage on generated photos, then export, ONNX parity and eval."""
 
+import os
 import json
 
 import numpy as np
@@ -83,3 +84,18 @@ def test_bad_scale_chain_is_a_usage_error():
     with pytest.raises(SystemExit) as exit_info:
         main(["pipeline", "--data", ".", "--out", "x", "--scales", "2,3"])
     assert exit_info.value.code == 2
+
+
+def test_reused_stages_are_relative_links_that_survive_moving_the_runs(tmp_path):
+    from yonos_train.pipeline import reuse_stages
+
+    source = tmp_path / "runs" / "photo" / "ae"
+    source.mkdir(parents=True)
+    (source / "final.safetensors").write_bytes(b"weights")
+    (source / "done.json").write_text("{}")
+    reuse_stages(tmp_path / "runs" / "ablation", tmp_path / "runs" / "photo", None)
+    link = tmp_path / "runs" / "ablation" / "ae" / "final.safetensors"
+    assert not os.path.isabs(os.readlink(link))
+    moved = tmp_path / "moved"
+    (tmp_path / "runs").rename(moved)
+    assert (moved / "ablation" / "ae" / "final.safetensors").read_bytes() == b"weights"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
 import random
 from pathlib import Path
@@ -101,5 +102,8 @@ def reuse_stages(out: Path, ae_from: Path | None, unet_from: Path | None) -> Non
             target = out / stage.name
             target.mkdir(parents=True, exist_ok=True)
             for name in ("final.safetensors", "done.json"):
-                if not (target / name).exists():
-                    (target / name).symlink_to((stage / name).resolve())
+                link = target / name
+                if not link.exists():
+                    # Relative, so a committed run folder still resolves in another checkout.
+                    link.unlink(missing_ok=True)
+                    link.symlink_to(os.path.relpath((stage / name).resolve(), target.resolve()))
