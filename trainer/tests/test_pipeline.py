@@ -1,7 +1,7 @@
 """A tiny run of every stage on generated photos, then export, ONNX parity and eval."""
 
-import os
 import json
+import os
 
 import numpy as np
 import onnxruntime as ort
