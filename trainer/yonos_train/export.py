@@ -21,6 +21,8 @@ from .models import Encoder, UNet
 from .schedule import LOGSNR_MAX, LOGSNR_MIN
 
 FORMAT = "yonos-model/1"
+# The built-in family's version; bump it whenever re-exported weights change.
+MODEL_VERSION = "0.2.0"
 OPSET = 17
 PARITY_TOLERANCE = 2e-3
 FILES = {"encoder": "encoder.onnx", "unet": "unet.onnx", "decoder": "decoder.onnx"}
@@ -99,7 +101,7 @@ def check_parity(module: nn.Module, path: Path, inputs: tuple, names: list[str])
 
 
 def preferred_lr_tile(config: Config, scale: int) -> int:
-    """Measured on a 2000×1500 ×4 photo: 128-px LR tiles ran as fast as 256-px ones at 0.86 instead of 1.5 GB RSS."""
+    """Measured at ×4 on a 2-core CPU (1000×750 photo): 192-px LR tiles 0.94 s per output MP, 128 px 1.08, 256 px 1.04."""
     multiple = lr_multiple(config, scale)
     return max(config.min_lr_tile, config.hr_tile // scale) // multiple * multiple
 
@@ -162,7 +164,7 @@ def manifest(config: Config, scale: int, model_id: str, spec: dict, training: di
         "format": FORMAT,
         "id": model_id,
         "name": f"YONOS {config.name} ×{scale}",
-        "version": "0.1.0",
+        "version": MODEL_VERSION,
         "scale": scale,
         "degradation": {"preset": preset, "realistic_fraction": config.realistic_fraction},
         "latent": {"factor": config.ae.factor, "channels": config.ae.latent_channels},
