@@ -4,21 +4,20 @@
  * fixture models) driven in Chromium. Screenshots of each main view go to
  * test-results/screenshots/.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import packageJson from '../../package.json' with { type: 'json' };
 import { writePhoto } from '../support/images.js';
 import { launchChromium } from './chromium.js';
-import { waitForServeUrl } from './serve-url.js';
+import {
+  startServe as startServeProcess,
+  stopServe as stopServeProcess,
+  type ServeProcess,
+} from './serve-process.js';
 
-const bin = packageJson.bin.yonos;
 const screenshots = path.resolve('test-results/screenshots');
 const shippedModel = path.resolve('native-models/yonos-photo-x4/manifest.json');
 // The fixture models are always added: the batch below runs ×2, which only they provide
@@ -29,8 +28,7 @@ const useShipped = existsSync(shippedModel);
 const batchScale = useShipped ? 4 : 2;
 const modelArgs = useShipped ? [] : ['--models', path.resolve('test/fixtures/models')];
 
-type Serve = ChildProcessByStdio<null, Readable, Readable>;
-let serve: Serve;
+let serve: ServeProcess;
 let openUrl: string;
 let browser: Browser;
 let page: Page;
@@ -39,23 +37,13 @@ let photosDir: string;
 let watchDir: string;
 const photoNames = ['alpha.jpg', 'bravo.jpg', 'charlie.jpg', 'delta.jpg', 'echo.jpg'];
 
-function startServe(): Promise<string> {
-  serve = spawn(
-    process.execPath,
-    [bin, 'serve', '--data-dir', dataDir, '--threads', '1', ...modelArgs],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  serve.stderr.pipe(process.stderr);
-  return waitForServeUrl(serve);
+async function startServe(): Promise<string> {
+  const started = await startServeProcess(['--data-dir', dataDir, '--threads', '1', ...modelArgs]);
+  serve = started.serve;
+  return started.url;
 }
 
-async function stopServe(): Promise<void> {
-  if (serve.exitCode !== null) return;
-  serve.kill('SIGTERM');
-  await once(serve, 'exit');
-}
+const stopServe = (): Promise<void> => stopServeProcess(serve);
 
 async function openPage(url: string): Promise<Page> {
   const opened = await browser.newPage({ viewport: { width: 1280, height: 800 } });

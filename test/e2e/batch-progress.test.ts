@@ -3,22 +3,18 @@
  * batch) over `yonos serve`: a batch queued through the API shows its
  * progress, then its completion, and "Open Yonos" turns the page into the app.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import packageJson from '../../package.json' with { type: 'json' };
 import type { EnqueueResult } from '../../main/shared/contract.js';
 import { writePhoto } from '../support/images.js';
 import { launchChromium } from './chromium.js';
-import { waitForServeUrl } from './serve-url.js';
+import { startServe, stopServe, type ServeProcess } from './serve-process.js';
 
 const screenshots = path.resolve('test-results/screenshots');
-let serve: ChildProcessByStdio<null, Readable, Readable>;
+let serve: ServeProcess;
 let openUrl: URL;
 let browser: Browser;
 let dataDir: string;
@@ -42,32 +38,25 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'yonos-e2e-batch-'));
   await mkdir(screenshots, { recursive: true });
   // The tiny fixture models: this test is about the view, not the pictures.
-  serve = spawn(
-    process.execPath,
-    [
-      packageJson.bin.yonos,
-      'serve',
+  const [started, launched] = await Promise.all([
+    startServe([
       '--data-dir',
       dataDir,
       '--threads',
       '1',
       '--models',
       path.resolve('test/fixtures/models'),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  serve.stderr.pipe(process.stderr);
-  const [url, launched] = await Promise.all([waitForServeUrl(serve), launchChromium()]);
-  openUrl = new URL(url);
+    ]),
+    launchChromium(),
+  ]);
+  serve = started.serve;
+  openUrl = new URL(started.url);
   browser = launched;
 }, 120_000);
 
 afterAll(async () => {
   await browser.close();
-  if (serve.exitCode === null) {
-    serve.kill('SIGTERM');
-    await once(serve, 'exit');
-  }
+  await stopServe(serve);
   await rm(dataDir, { recursive: true, force: true });
 });
 

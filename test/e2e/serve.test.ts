@@ -2,21 +2,19 @@
  * End to end: the built `yonos` bin starts the web host, and Chromium loads the
  * Svelte renderer from it, which must reach /api/health with the token.
  */
-import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
 import { launchChromium } from './chromium.js';
-import { waitForServeUrl } from './serve-url.js';
+import { startServe, stopServe, type ServeProcess } from './serve-process.js';
 
 const bin = packageJson.bin.yonos;
-let serve: ChildProcessByStdio<null, Readable, Readable>;
+let serve: ServeProcess;
 let openUrl: string;
 let browser: Browser;
 let dataDir: string;
@@ -24,19 +22,17 @@ let dataDir: string;
 beforeAll(async () => {
   // Its own library, so the test neither reads nor writes the user's data directory.
   dataDir = await mkdtemp(path.join(tmpdir(), 'yonos-e2e-data-'));
-  serve = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  serve.stderr.pipe(process.stderr);
-  [openUrl, browser] = await Promise.all([waitForServeUrl(serve), launchChromium()]);
+  const [started, launched] = await Promise.all([
+    startServe(['--data-dir', dataDir]),
+    launchChromium(),
+  ]);
+  ({ serve, url: openUrl } = started);
+  browser = launched;
 });
 
 afterAll(async () => {
   await browser.close();
-  if (serve.exitCode === null) {
-    serve.kill('SIGTERM');
-    await once(serve, 'exit');
-  }
+  await stopServe(serve);
   await rm(dataDir, { recursive: true, force: true });
 });
 
