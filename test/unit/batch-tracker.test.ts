@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { NewJob } from '../../main/jobs/queue.js';
 import { trackBatch, type BatchProgress } from '../../main/launch/batch-tracker.js';
 import type { YonosApp } from '../../main/shared/app.js';
+import { finishNextJob } from '../support/jobs.js';
 import { tempApp } from '../support/temp.js';
 
 function newJob(name: string): NewJob {
@@ -34,18 +35,8 @@ function addBatch(app: YonosApp, ...names: string[]): { batchId: number; jobIds:
 
 /** Runs the next queued job to the end, as the runner would. */
 function finishNext(app: YonosApp, outcome: 'done' | 'failed'): number {
-  const job = app.queue.claimNext('cpu');
+  const job = finishNextJob(app, outcome);
   if (job === null) throw new Error('no queued job');
-  if (outcome === 'failed') app.queue.fail(job.id, 'broken file');
-  else {
-    app.queue.complete(job.id, {
-      path: job.output,
-      modelId: 'yonos-tiny-x4',
-      width: 4,
-      height: 4,
-      format: 'jpeg',
-    });
-  }
   return job.id;
 }
 

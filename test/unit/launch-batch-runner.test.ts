@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { LaunchBatchRunner, type LaunchBatchHost } from '../../main/launch/launch-batch-runner.js';
 import type { YonosApp } from '../../main/shared/app.js';
 import { createServices } from '../../main/shared/services.js';
+import { finishNextJob } from '../support/jobs.js';
 import { writePhoto } from '../support/images.js';
 import { tempApp, tempDir } from '../support/temp.js';
 
@@ -33,20 +34,8 @@ async function setUp(options: { quitWhenDone: boolean; libraryWindowOpen?: boole
 
 /** Plays the runner's part: finishes every queued job, the first `failures` as failed. */
 function finishAll(app: YonosApp, failures = 0): void {
-  for (let index = 0; ; index++) {
-    const job = app.queue.claimNext('cpu');
-    if (job === null) return;
-    if (index < failures) app.queue.fail(job.id, 'broken file');
-    else {
-      app.queue.complete(job.id, {
-        path: job.output,
-        modelId: 'yonos-tiny-x4',
-        width: 4,
-        height: 4,
-        format: 'jpeg',
-      });
-    }
-  }
+  let finished = 0;
+  while (finishNextJob(app, finished < failures ? 'failed' : 'done') !== null) finished++;
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,0 +1,20 @@
+/** Plays the job runner's part in tests that are about what happens around it. */
+import type { Job } from '../../main/shared/contract.js';
+import type { YonosApp } from '../../main/shared/app.js';
+
+/** Runs the next queued job to the end; null when none is queued. */
+export function finishNextJob(app: YonosApp, outcome: 'done' | 'failed'): Job | null {
+  const job = app.queue.claimNext('cpu');
+  if (job === null) return null;
+  if (outcome === 'failed') app.queue.fail(job.id, 'broken file');
+  else {
+    app.queue.complete(job.id, {
+      path: job.output,
+      modelId: 'yonos-tiny-x4',
+      width: 4,
+      height: 4,
+      format: 'jpeg',
+    });
+  }
+  return job;
+}
