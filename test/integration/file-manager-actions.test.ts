@@ -20,6 +20,7 @@ import { rawImage, smoothPhoto } from '../support/engine.js';
 import { parseKeyFile } from '../support/key-file.js';
 import { must } from '../support/must.js';
 import { fixtureModelsDir, tempApp, tempDir } from '../support/temp.js';
+import { foreignUcaXml } from '../support/thunar.js';
 
 const yonosBin = path.resolve(packageJson.bin.yonos);
 
@@ -88,23 +89,6 @@ const thunarCommand = (xml: string, uniqueId: string): string => {
   return must(actions.action.find((action) => action['unique-id'] === uniqueId)).command;
 };
 
-const foreignUca = `<?xml version="1.0" encoding="UTF-8"?>
-<actions>
-<action>
-\t<icon>utilities-terminal</icon>
-\t<name>Open Terminal Here</name>
-\t<submenu></submenu>
-\t<unique-id>1663436487414013-1</unique-id>
-\t<command>exo-open --working-directory %f --launch TerminalEmulator</command>
-\t<description>Example for a custom action</description>
-\t<range></range>
-\t<patterns>*</patterns>
-\t<startup-notify/>
-\t<directories/>
-</action>
-</actions>
-`;
-
 describe('yonos integrate on Linux', () => {
   it('installs actions that upscale beside the photo in every file manager, then removes them', async () => {
     const root = await tempDir('yonos-fm-');
@@ -129,7 +113,7 @@ describe('yonos integrate on Linux', () => {
     }
     const uca = path.join(configHome, 'Thunar/uca.xml');
     mkdirSync(path.dirname(uca), { recursive: true });
-    writeFileSync(uca, foreignUca);
+    writeFileSync(uca, foreignUcaXml);
 
     const install = await run(process.execPath, [yonosBin, 'integrate', '--install', '--json'], {
       env,
@@ -211,7 +195,7 @@ describe('yonos integrate on Linux', () => {
     for (const file of [launcher, ...installed.fileManagers.flatMap((entry) => entry.paths)]) {
       if (file !== uca) expect(existsSync(file), file).toBe(false);
     }
-    expect(readFileSync(uca, 'utf8')).toBe(foreignUca);
+    expect(readFileSync(uca, 'utf8')).toBe(foreignUcaXml);
     const status = await run(process.execPath, [yonosBin, 'integrate', '--status', '--json'], {
       env,
     });

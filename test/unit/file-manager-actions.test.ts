@@ -31,6 +31,7 @@ import { launcherScript } from '../../main/integration/launcher.js';
 import { commandWord, shellWord } from '../../main/integration/quoting.js';
 import { parseKeyFile } from '../support/key-file.js';
 import { tempDir } from '../support/temp.js';
+import { foreignUcaXml } from '../support/thunar.js';
 
 const cliTargets: ActionTargets = {
   cli: { node: '/usr/bin/node', script: '/opt/yonos/dist/cli/yonos.mjs' },
@@ -65,24 +66,6 @@ const paths = (home: string) => {
 
 const read = (file: string): string => readFileSync(file, 'utf8');
 const isExecutable = (file: string): boolean => (statSync(file).mode & 0o111) === 0o111;
-
-/** Thunar's own layout, with a user's action that must survive untouched. */
-const foreignUca = `<?xml version="1.0" encoding="UTF-8"?>
-<actions>
-<action>
-\t<icon>utilities-terminal</icon>
-\t<name>Open Terminal Here</name>
-\t<submenu></submenu>
-\t<unique-id>1663436487414013-1</unique-id>
-\t<command>exo-open --working-directory %f --launch TerminalEmulator</command>
-\t<description>Example for a custom action &amp; more</description>
-\t<range></range>
-\t<patterns>*</patterns>
-\t<startup-notify/>
-\t<directories/>
-</action>
-</actions>
-`;
 
 function parseUca(xml: string): Record<string, unknown>[] {
   const parsed = new XMLParser({
@@ -183,11 +166,11 @@ exec '${files.launcher}' 4 "$@"
     const options = await setup();
     const { uca } = paths(options.home);
     mkdirSync(path.dirname(uca), { recursive: true });
-    writeFileSync(uca, foreignUca, { mode: 0o600 });
+    writeFileSync(uca, foreignUcaXml, { mode: 0o600 });
 
     installActions(cliTargets, options);
     const merged = read(uca);
-    expect(merged.startsWith(foreignUca.replace('</actions>\n', ''))).toBe(true);
+    expect(merged.startsWith(foreignUcaXml.replace('</actions>\n', ''))).toBe(true);
     expect(parseUca(merged).map((action) => action['unique-id'])).toEqual([
       '1663436487414013-1',
       'yonos-upscale-x4',
@@ -199,14 +182,14 @@ exec '${files.launcher}' 4 "$@"
     expect(read(uca)).toBe(merged);
 
     uninstallActions(cliTargets, options);
-    expect(read(uca)).toBe(foreignUca);
+    expect(read(uca)).toBe(foreignUcaXml);
   });
 
   it('starts a new uca.xml from the system-wide one, so Thunar’s defaults stay', async () => {
     const options = await setup();
     const systemUca = path.join(options.systemDir, 'Thunar/uca.xml');
     mkdirSync(path.dirname(systemUca), { recursive: true });
-    writeFileSync(systemUca, foreignUca);
+    writeFileSync(systemUca, foreignUcaXml);
     const { uca } = paths(options.home);
 
     installActions(cliTargets, options);
@@ -216,8 +199,8 @@ exec '${files.launcher}' 4 "$@"
       'Upscale ×8',
     ]);
     uninstallActions(cliTargets, options);
-    expect(read(uca)).toBe(foreignUca);
-    expect(read(systemUca)).toBe(foreignUca);
+    expect(read(uca)).toBe(foreignUcaXml);
+    expect(read(systemUca)).toBe(foreignUcaXml);
   });
 
   it('gives identical files when run twice', async () => {
