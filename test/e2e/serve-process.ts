@@ -6,9 +6,13 @@ import packageJson from '../../package.json' with { type: 'json' };
 export type ServeProcess = ChildProcessByStdio<null, Readable, Readable>;
 
 /** Starts the built `yonos serve` with these arguments; resolves once it prints its address. */
-export async function startServe(args: string[]): Promise<{ serve: ServeProcess; url: string }> {
+export async function startServe(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ serve: ServeProcess; url: string }> {
   const serve = spawn(process.execPath, [packageJson.bin.yonos, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   serve.stderr.pipe(process.stderr);
   return { serve, url: await waitForServeUrl(serve) };
