@@ -79,7 +79,7 @@ describe('routeLaunches', () => {
 
   it("batches later launches' argv, resolved against their working directory", async () => {
     const { routed, delivered } = routing();
-    expect(routed).toEqual({ first: { kind: 'none' } });
+    expect(routed?.first).toEqual({ kind: 'none' });
     // Two of the processes Windows starts for two selected files, switches reordered.
     emit(
       'second-instance',
@@ -131,6 +131,27 @@ describe('routeLaunches', () => {
     await vi.waitFor(() => {
       expect(delivered).toEqual([{ kind: 'open', files: ['/Users/ana/été 2024.jpg'] }]);
     });
+  });
+
+  it('gathers launches from before the backend was ready into one batch, and says they are pending', async () => {
+    process.argv = ['/opt/Yonos/yonos', '--upscale=4', '--', '/home/ana/a.jpg'];
+    let ready: () => void = () => undefined;
+    const { routed, delivered } = routing(new Promise<void>((resolve) => (ready = resolve)));
+    // A slow start: more than the batching window passes before the backend is ready.
+    await new Promise((resolve) => setTimeout(resolve, 3 * quick.quietMs));
+    emit('second-instance', {}, ['/opt/Yonos/yonos', '--upscale=4', '--', 'b.jpg'], '/home/ana');
+    expect(routed?.pending()).toBe(true);
+    ready();
+    await vi.waitFor(() => {
+      expect(delivered).toHaveLength(1);
+    });
+    expect(delivered[0]).toEqual({
+      kind: 'upscale',
+      scale: 4,
+      outDir: null,
+      files: ['/home/ana/a.jpg', '/home/ana/b.jpg'],
+    });
+    expect(routed?.pending()).toBe(false);
   });
 
   it('shows the app for a plain second launch, and reports a wrong one', async () => {

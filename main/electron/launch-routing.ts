@@ -14,6 +14,12 @@ import { parseLaunchArgs, type LaunchRequest } from '../launch/launch-args.js';
 export interface LaunchRouting {
   /** What this process was started for. */
   first: LaunchRequest;
+  /**
+   * Whether a launch has handed over files that are not a batch yet (before
+   * the backend is ready, or within the batching window). The launching
+   * process has already exited: quitting now would lose them.
+   */
+  pending(): boolean;
 }
 
 export interface LaunchRoutingOptions {
@@ -36,26 +42,33 @@ export function routeLaunches(options: LaunchRoutingOptions): LaunchRouting | nu
     app.quit();
     return null;
   }
-  const batcher = new LaunchBatcher((batch) => {
+  const batcher = new LaunchBatcher(options.deliver, options.batcher);
+  // Requests wait for the backend before they join the batcher: a slow start
+  // must not let its batching window close between the files of one selection.
+  let waitingForBackend = 0;
+  const add = (request: LaunchRequest): void => {
+    if (request.kind === 'none') return;
+    waitingForBackend++;
     void options.backendReady.then(() => {
-      options.deliver(batch);
+      waitingForBackend--;
+      batcher.add(request);
     });
-  }, options.batcher);
+  };
   // The executable, and in development (`electron main.mjs`) the main script.
   const skip = process.defaultApp ? 2 : 1;
 
   app.on('second-instance', (_event, argv, workingDirectory) => {
     const request = parse(argv, skip, workingDirectory);
     if (request.kind === 'none') void options.backendReady.then(options.showApp);
-    else batcher.add(request);
+    else add(request);
   });
   app.on('open-file', (event, file) => {
     event.preventDefault();
-    batcher.add({ kind: 'open', files: [file] });
+    add({ kind: 'open', files: [file] });
   });
   const first = parse(process.argv, skip, process.cwd());
-  batcher.add(first);
-  return { first };
+  add(first);
+  return { first, pending: () => waitingForBackend > 0 || batcher.pending };
 }
 
 /** A request that can't be right is reported and treated as a plain launch. */

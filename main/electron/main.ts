@@ -136,6 +136,7 @@ function launchBatchRunner(current: YonosApp, services: ServiceHandlers): Launch
       warn: async (message, detail) => {
         await dialog.showMessageBox({ type: 'warning', title: 'Yonos', message, detail });
       },
+      launchesPending: () => launches?.pending() ?? false,
       quit: () => {
         app.quit();
       },

@@ -17,6 +17,8 @@ export interface LaunchBatchHost {
   openProgressWindow(batchId: number): void;
   /** Tells the user what could not be done; resolves once they have read it. */
   warn(message: string, detail: string): Promise<void>;
+  /** Whether launches have handed over files that are not a batch yet. */
+  launchesPending(): boolean;
   quit(): void;
 }
 
@@ -56,7 +58,9 @@ export class LaunchBatchRunner {
       );
     } finally {
       this.#underWay--;
-      if (this.#quitWhenDone && this.#underWay === 0 && !this.#someFailed) this.host.quit();
+      // A launch still being gathered comes back here as a batch of its own.
+      const idle = this.#underWay === 0 && !this.host.launchesPending();
+      if (this.#quitWhenDone && idle && !this.#someFailed) this.host.quit();
     }
   }
 

@@ -70,6 +70,11 @@ export class LaunchBatcher {
     );
   }
 
+  /** Whether requests are gathered that have not become a batch yet. */
+  get pending(): boolean {
+    return this.#groups.size > 0;
+  }
+
   /** Hands over what is gathered now, without waiting for the quiet time. */
   flush(): void {
     if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);

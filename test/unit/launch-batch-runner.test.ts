@@ -9,13 +9,16 @@ import { writePhoto } from '../support/images.js';
 import { tempApp, tempDir } from '../support/temp.js';
 
 function fakeHost(libraryWindowOpen = false) {
+  const launches = { waiting: false };
   return {
+    launches,
     libraryWindowOpen: vi.fn(() => libraryWindowOpen),
     showLibraryWindow: vi.fn(),
     openProgressWindow: vi.fn(),
     warn: vi.fn(() => Promise.resolve()),
+    launchesPending: vi.fn(() => launches.waiting),
     quit: vi.fn(),
-  } satisfies LaunchBatchHost;
+  } satisfies LaunchBatchHost & { launches: { waiting: boolean } };
 }
 
 async function setUp(options: { quitWhenDone: boolean; libraryWindowOpen?: boolean }) {
@@ -83,6 +86,27 @@ describe('LaunchBatchRunner', () => {
     expect(host.quit).not.toHaveBeenCalled();
     finishAll(app);
     await Promise.all([first, second]);
+    expect(host.quit).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not quit while a later launch is still being gathered', async () => {
+    const { app, files, host, runner } = await setUp({ quitWhenDone: true });
+    const first = runner.run({ kind: 'upscale', scale: 4, outDir: null, files: [files[0] ?? ''] });
+    await vi.waitFor(() => {
+      expect(host.openProgressWindow).toHaveBeenCalledTimes(1);
+    });
+    host.launches.waiting = true; // a second process handed over its file and exited
+    finishAll(app);
+    await first;
+    expect(host.quit).not.toHaveBeenCalled();
+
+    host.launches.waiting = false;
+    const second = runner.run({ kind: 'upscale', scale: 4, outDir: null, files: [files[1] ?? ''] });
+    await vi.waitFor(() => {
+      expect(host.openProgressWindow).toHaveBeenCalledTimes(2);
+    });
+    finishAll(app);
+    await second;
     expect(host.quit).toHaveBeenCalledTimes(1);
   });
 
