@@ -108,6 +108,29 @@ describe('the files in each build', () => {
   );
 
   it.each(buildTargets)(
+    '$platform $arch: everything the app loads at run time is in it',
+    (target) => {
+      const included = appFilesFilter(config, target);
+      // Asked of the patterns (directories first, as electron-builder walks), not
+      // of dist/ on disk, so an unbuilt checkout can't make this pass or fail.
+      const needed = [
+        'dist/electron/main.mjs',
+        'dist/electron/preload.cjs',
+        'dist/electron/engine-worker.mjs',
+        'dist/renderer/index.html',
+        'package.json',
+      ];
+      for (const file of needed) {
+        const parents = file.split('/').slice(0, -1);
+        const dirs = parents.map((_, index) => parents.slice(0, index + 1).join('/'));
+        for (const dir of dirs)
+          expect(included(dir, true), `${targetName(target)}: ${dir}/`).toBe(true);
+        expect(included(file, false), `${targetName(target)}: ${file}`).toBe(true);
+      }
+    },
+  );
+
+  it.each(buildTargets)(
     '$platform $arch: exactly its own onnxruntime-node binaries',
     async (target) => {
       const ort = 'node_modules/onnxruntime-node';
