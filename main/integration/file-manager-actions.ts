@@ -9,6 +9,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -187,8 +188,13 @@ function writeGenerated(file: GeneratedFile): void {
   writeAtomically(file.path, file.content, file.executable ? 0o755 : 0o644);
 }
 
-/** Replaces the file in one step, so a file manager never reads half of it. */
-function writeAtomically(file: string, content: string, mode: number): void {
+/**
+ * Replaces the file in one step, so a file manager never reads half of it.
+ * Through a symlink (dotfile managers keep uca.xml as one) it replaces the
+ * link's target and keeps the link.
+ */
+function writeAtomically(link: string, content: string, mode: number): void {
+  const file = existsSync(link) ? realpathSync(link) : link;
   mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.yonos-${process.pid}.tmp`;
   writeFileSync(temp, content);

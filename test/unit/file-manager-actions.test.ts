@@ -8,11 +8,13 @@ import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -183,6 +185,24 @@ exec '${files.launcher}' 4 "$@"
 
     uninstallActions(cliTargets, options);
     expect(read(uca)).toBe(foreignUcaXml);
+  });
+
+  it('writes through a symlinked uca.xml (dotfile managers), keeping the link', async () => {
+    const options = await setup();
+    const { uca } = paths(options.home);
+    const kept = path.join(options.home, 'dotfiles/uca.xml');
+    mkdirSync(path.dirname(kept), { recursive: true });
+    mkdirSync(path.dirname(uca), { recursive: true });
+    writeFileSync(kept, foreignUcaXml);
+    symlinkSync(kept, uca);
+
+    installActions(cliTargets, options);
+    expect(lstatSync(uca).isSymbolicLink()).toBe(true);
+    expect(parseUca(read(kept)).map((action) => action['unique-id'])).toContain('yonos-upscale-x4');
+
+    uninstallActions(cliTargets, options);
+    expect(lstatSync(uca).isSymbolicLink()).toBe(true);
+    expect(read(kept)).toBe(foreignUcaXml);
   });
 
   it('starts a new uca.xml from the system-wide one, so Thunar’s defaults stay', async () => {
