@@ -4,7 +4,7 @@
  * land where the file managers read them, and only ours go away again.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -47,6 +47,9 @@ afterAll(async () => {
 
 describe('Settings → File manager', () => {
   it('installs the right-click actions and removes them again', async () => {
+    const othersScript = path.join(home, '.local/share/nautilus/scripts/Resize for the web');
+    await mkdir(path.dirname(othersScript), { recursive: true });
+    await writeFile(othersScript, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     const page = await browser.newPage();
     await page.goto(openUrl);
     await page.getByRole('status').filter({ hasText: 'connected' }).waitFor();
@@ -64,6 +67,7 @@ describe('Settings → File manager', () => {
     await toggle.uncheck();
     await perFileManager.getByText('Thunar (Xfce): not installed').waitFor();
     for (const file of installedFiles()) expect(existsSync(file), file).toBe(false);
+    expect(existsSync(othersScript)).toBe(true);
     await page.close();
   });
 });
