@@ -1,4 +1,5 @@
 /** The macOS File-menu items for the Finder Quick Actions, with `electron` mocked (dialogs only). */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +56,22 @@ describe('Finder Quick Actions from the File menu', () => {
     expect(await readdir(servicesDir(home))).toEqual([]);
     expect(shown.messages.at(-1)).toBe('Quick Actions removed');
     expect(shown.errors).toEqual([]);
+  });
+
+  it('refuses to point the actions at the disk image or a translocated copy', async () => {
+    const home = await tempDir();
+    const templatesDir = path.join(repoRoot, quickActionTemplatesDir);
+    for (const executable of [
+      '/Volumes/Yonos 0.1.0-arm64/Yonos.app/Contents/MacOS/Yonos',
+      '/private/var/folders/x/AppTranslocation/1A2B/d/Yonos.app/Contents/MacOS/Yonos',
+    ]) {
+      await installFromMenu({ templatesDir, executable, home });
+    }
+    expect(shown.errors).toEqual([
+      'Move Yonos to Applications first',
+      'Move Yonos to Applications first',
+    ]);
+    expect(existsSync(servicesDir(home))).toBe(false);
   });
 
   it('says why when the templates are missing', async () => {

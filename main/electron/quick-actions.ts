@@ -30,7 +30,19 @@ export function quickActionMenuItems(paths: QuickActionPaths): MenuItemConstruct
   ];
 }
 
+/** A path that stops working later: the mounted disk image, or macOS's App Translocation copy. */
+export function isTemporaryAppPath(executable: string): boolean {
+  return executable.startsWith('/Volumes/') || executable.includes('/AppTranslocation/');
+}
+
 export async function installFromMenu(paths: QuickActionPaths): Promise<void> {
+  if (isTemporaryAppPath(paths.executable)) {
+    dialog.showErrorBox(
+      'Move Yonos to Applications first',
+      'Yonos runs from a temporary place (the disk image, or a copy macOS made), so Quick Actions pointing to it would stop working. Drag Yonos into Applications, open it from there, and install them again.',
+    );
+    return;
+  }
   try {
     const bundles = await installQuickActions(paths);
     await dialog.showMessageBox({
