@@ -99,3 +99,23 @@ def test_reused_stages_are_relative_links_that_survive_moving_the_runs(tmp_path)
     moved = tmp_path / "moved"
     (tmp_path / "runs").rename(moved)
     assert (moved / "ablation" / "ae" / "final.safetensors").read_bytes() == b"weights"
+
+
+def test_quantize_writes_an_int8_package_close_to_the_float_one(tiny_run, tmp_path):
+    import onnx
+
+    root, photos, out = tiny_run
+    source = out / "models" / "yonos-photo-x4"
+    assert main(["quantize", "--model", str(source), "--calibration", str(photos), "--out", str(tmp_path),
+                 "--tiles", "4"]) == 0
+    quantized = tmp_path / "yonos-photo-x4"
+    manifest = json.loads((quantized / "manifest.json").read_text())
+    assert manifest["id"] == "yonos-photo-x4" and manifest["quantization"]["calibration_tiles"] == 4
+    for name in manifest["files"].values():
+        ops = {node.op_type for node in onnx.load(quantized / name).graph.node}
+        assert {"QuantizeLinear", "DequantizeLinear"} <= ops, name
+    lr = np.random.default_rng(0).random((1, 3, 16, 16), dtype=np.float32)
+    float_hr = OnnxModel.load(source).upscale(lr)
+    int8_hr = OnnxModel.load(quantized).upscale(lr)
+    assert int8_hr.shape == float_hr.shape
+    assert np.abs(int8_hr - float_hr).mean() < 0.05

@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--crop", type=int, help="centre-crop HR images to this size first (faster)")
     ev.add_argument("--json", type=Path, help="write the report here")
     ev.add_argument("--plot", type=Path, help="write a steps-vs-PSNR PNG here")
+    quant = sub.add_parser("quantize", help="write a static int8 copy of exported model packages")
+    quant.add_argument("--model", type=Path, nargs="+", required=True, help="float model package folders")
+    quant.add_argument("--calibration", type=Path, nargs="+", required=True,
+                       help="folders of photos to calibrate activation ranges on (training photos)")
+    quant.add_argument("--out", type=Path, required=True, help="folder for the int8 packages (same folder names)")
+    quant.add_argument("--tiles", type=int, default=24, help="calibration tiles per package")
     return parser
 
 
@@ -62,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        return _pipeline(args) if args.command == "pipeline" else _eval(args)
+        commands = {"pipeline": _pipeline, "eval": _eval, "quantize": _quantize}
+        return commands[args.command](args)
     except (FileNotFoundError, ValueError) as error:
         print(f"yonos-train: error: {error}", file=sys.stderr)
         return 2
@@ -94,6 +101,15 @@ def _eval(args: argparse.Namespace) -> int:
         args.json.write_text(text + "\n")
     if args.plot:
         plot_report(report, args.plot)
+    return 0
+
+
+def _quantize(args: argparse.Namespace) -> int:
+    from .quantize import quantize_package
+
+    for source in args.model:
+        quantize_package(source, args.out / source.name, args.calibration, args.tiles)
+        print(args.out / source.name)
     return 0
 
 
