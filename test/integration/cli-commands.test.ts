@@ -54,36 +54,11 @@ describe('yonos library', () => {
     );
     expect(report).toMatchObject({ added: 3, failed: [] });
 
-    const first = libraryPageSchema.parse(
-      await json([
-        'library',
-        'list',
-        '--sort',
-        'name',
-        '--order',
-        'asc',
-        '--limit',
-        '2',
-        '--data-dir',
-        dataDir,
-      ]),
-    );
+    const pageByName = ['library', 'list', '--sort', 'name', '--order', 'asc', '--limit', '2'];
+    const first = libraryPageSchema.parse(await json([...pageByName, '--data-dir', dataDir]));
     expect(first.photos.map((photo) => photo.name)).toEqual(['shot-0.jpg', 'shot-1.jpg']);
     const second = libraryPageSchema.parse(
-      await json([
-        'library',
-        'list',
-        '--sort',
-        'name',
-        '--order',
-        'asc',
-        '--limit',
-        '2',
-        '--cursor',
-        first.nextCursor ?? '',
-        '--data-dir',
-        dataDir,
-      ]),
+      await json([...pageByName, '--cursor', first.nextCursor ?? '', '--data-dir', dataDir]),
     );
     expect(second).toMatchObject({ photos: [{ name: 'shot-2.jpg' }], nextCursor: null });
     const found = libraryPageSchema.parse(

@@ -90,7 +90,8 @@ describe('yonos upscale', () => {
     const nested = path.join(out, 'day2', 'b_x4.webp');
     expect((await sharp(nested).metadata()).width).toBe(64);
 
-    const skip = await yonos([
+    // The same run again, with the short option names.
+    const sameTree = [
       'upscale',
       source,
       '-r',
@@ -100,24 +101,13 @@ describe('yonos upscale', () => {
       '4',
       '--format',
       'webp',
-      '--skip-existing',
       '--json',
-    ]);
+    ];
+    const skip = await yonos([...sameTree, '--skip-existing']);
     expect(skip.code).toBe(0);
     expect(jsonLines(skip.stdout).filter((event) => event.type === 'skipped')).toHaveLength(2);
 
-    const again = await yonos([
-      'upscale',
-      source,
-      '-r',
-      '--out',
-      out,
-      '-s',
-      '4',
-      '--format',
-      'webp',
-      '--json',
-    ]);
+    const again = await yonos(sameTree);
     expect(jsonLines(again.stdout).filter((event) => event.type === 'done')).toEqual([
       expect.objectContaining({ output: path.join(out, 'a_x4 (1).webp') }),
       expect.objectContaining({ output: path.join(out, 'day2', 'b_x4 (1).webp') }),
