@@ -1,4 +1,5 @@
 /** XML property lists as macOS writes them (tabs, one element per line), for the Quick Actions. */
+import { xmlText } from './quoting.js';
 
 export type PlistValue = string | number | boolean | PlistValue[] | { [key: string]: PlistValue };
 
@@ -13,7 +14,7 @@ export function renderPlist(root: PlistValue): string {
 
 function element(value: PlistValue, depth: number): string {
   const indent = '\t'.repeat(depth);
-  if (typeof value === 'string') return `${indent}<string>${xmlEscape(value)}</string>\n`;
+  if (typeof value === 'string') return `${indent}<string>${xmlText(value)}</string>\n`;
   if (typeof value === 'boolean') return `${indent}<${String(value)}/>\n`;
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) throw new Error(`plist integers only, got ${String(value)}`);
@@ -26,11 +27,7 @@ function element(value: PlistValue, depth: number): string {
   const entries = Object.entries(value);
   if (entries.length === 0) return `${indent}<dict/>\n`;
   const body = entries
-    .map(([key, item]) => `${indent}\t<key>${xmlEscape(key)}</key>\n${element(item, depth + 1)}`)
+    .map(([key, item]) => `${indent}\t<key>${xmlText(key)}</key>\n${element(item, depth + 1)}`)
     .join('');
   return `${indent}<dict>\n${body}${indent}</dict>\n`;
-}
-
-export function xmlEscape(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }

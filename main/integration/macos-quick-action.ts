@@ -15,7 +15,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderPlist, xmlEscape, type PlistValue } from './macos-plist.js';
+import { renderPlist, type PlistValue } from './macos-plist.js';
+import { shellWord, xmlText } from './quoting.js';
 
 /** Relative to the repository root. */
 export const quickActionTemplatesDir = 'resources/macos';
@@ -176,7 +177,7 @@ export async function installQuickActions({
   executable,
   home,
 }: QuickActionInstall): Promise<string[]> {
-  const filled = xmlEscape(shellWord(executable));
+  const filled = xmlText(shellWord(executable));
   const installed: string[] = [];
   for (const action of quickActions) {
     const template = path.join(templatesDir, bundleName(action));
@@ -208,9 +209,4 @@ export async function uninstallQuickActions(home: string): Promise<string[]> {
     if (existed) removed.push(bundle);
   }
   return removed;
-}
-
-/** One word for sh/zsh, whatever the path holds (spaces, quotes, $). */
-function shellWord(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
