@@ -3,8 +3,8 @@
  * events, tile progress from `jobProgress` events, and a summary with an ETA.
  */
 import type { Job, ServiceEvent, YonosApi } from '../../../main/shared/contract.js';
+import { listAllJobs, meanJobDurationMs } from './jobs.js';
 
-const pageSize = 1000;
 const activeStates = new Set<Job['state']>(['queued', 'running', 'paused']);
 
 export interface BatchSummary {
@@ -32,17 +32,7 @@ export class BatchStore {
   ) {}
 
   async load(): Promise<void> {
-    const all: Job[] = [];
-    for (;;) {
-      const page = await this.api.jobsList({
-        batchId: this.batchId,
-        afterId: all.at(-1)?.id ?? 0,
-        limit: pageSize,
-      });
-      all.push(...page);
-      if (page.length < pageSize) break;
-    }
-    this.jobs = all;
+    this.jobs = await listAllJobs(this.api, { batchId: this.batchId });
     this.loaded = true;
   }
 
@@ -80,16 +70,10 @@ export class BatchStore {
   #eta(active: Job[], current: Job | null): number | null {
     const runningEta = current === null ? 0 : this.tiles[current.id]?.etaMs;
     if (runningEta === undefined || runningEta === null) return null;
-    const durations = this.jobs
-      .filter((job) => job.state === 'done' && job.startedAt !== null && job.finishedAt !== null)
-      .map((job) => (job.finishedAt ?? 0) - (job.startedAt ?? 0));
     // Before the first photo is done, the running one's elapsed time plus its ETA is the guess.
     const perJob =
-      durations.length > 0
-        ? durations.reduce((sum, duration) => sum + duration, 0) / durations.length
-        : current?.startedAt == null
-          ? null
-          : Date.now() - current.startedAt + runningEta;
+      meanJobDurationMs(this.jobs) ??
+      (current?.startedAt == null ? null : Date.now() - current.startedAt + runningEta);
     const waiting = active.length - (current === null ? 0 : 1);
     if (waiting > 0 && perJob === null) return null;
     return runningEta + waiting * (perJob ?? 0);

@@ -4,6 +4,7 @@
  * and the batch totals with an ETA.
  */
 import type { Job, ServiceEvent, YonosApi } from '../../../main/shared/contract.js';
+import { listAllJobs, meanJobDurationMs } from './jobs.js';
 
 export interface TileProgress {
   progress: number;
@@ -32,16 +33,7 @@ export class QueueStore {
 
   /** The newest jobs, newest first. */
   async #recentJobs(): Promise<Job[]> {
-    const all: Job[] = [];
-    let afterId = 0;
-    for (;;) {
-      const page = await this.api.jobsList({ afterId, limit: 1000 });
-      all.push(...page);
-      const last = page.at(-1);
-      if (page.length < 1000 || last === undefined) break;
-      afterId = last.id;
-    }
-    return all.slice(-shownJobs).reverse();
+    return (await listAllJobs(this.api)).slice(-shownJobs).reverse();
   }
 
   handle(event: ServiceEvent): void {
@@ -82,14 +74,10 @@ export class QueueStore {
     const batch = counted.filter((job) => job.createdAt >= since);
     const sum = batch.reduce((total, job) => total + this.progressOf(job), 0);
     const finished = batch.filter((job) => !activeStates.has(job.state));
-    const durations = finished
-      .filter((job) => job.state === 'done' && job.startedAt !== null && job.finishedAt !== null)
-      .map((job) => (job.finishedAt ?? 0) - (job.startedAt ?? 0));
     const running = active.filter((job) => job.state === 'running');
     const runningEta = running.reduce((total, job) => total + (this.tiles[job.id]?.etaMs ?? 0), 0);
     const waiting = active.filter((job) => job.state !== 'running').length;
-    const perJob =
-      durations.length > 0 ? durations.reduce((a, b) => a + b, 0) / durations.length : null;
+    const perJob = meanJobDurationMs(finished);
     const etaMs =
       perJob === null
         ? running.some((job) => this.tiles[job.id]?.etaMs != null)
