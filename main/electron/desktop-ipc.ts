@@ -19,23 +19,27 @@ export function isKnownFile(db: Db, file: string): boolean {
   );
 }
 
+/** The native folder picker for importing (the renderer's button and the File menu); [] when cancelled. */
+export async function chooseImportFolders(owner: BrowserWindow | null): Promise<string[]> {
+  const options = {
+    title: 'Import photos',
+    properties: ['openDirectory', 'multiSelections'] as ('openDirectory' | 'multiSelections')[],
+  };
+  const result =
+    owner === null
+      ? await dialog.showOpenDialog(options)
+      : await dialog.showOpenDialog(owner, options);
+  return result.canceled ? [] : result.filePaths;
+}
+
 export function registerDesktopHandlers(
   db: Db,
   window: () => BrowserWindow | null,
   isTrustedSender: (event: IpcMainInvokeEvent) => boolean,
 ): void {
-  ipcMain.handle(desktopChannels.chooseFolders, async (event) => {
+  ipcMain.handle(desktopChannels.chooseFolders, (event) => {
     if (!isTrustedSender(event)) throw new Error('Refused call from an untrusted frame');
-    const owner = window();
-    const options = {
-      title: 'Import photos',
-      properties: ['openDirectory', 'multiSelections'] as ('openDirectory' | 'multiSelections')[],
-    };
-    const result =
-      owner === null
-        ? await dialog.showOpenDialog(options)
-        : await dialog.showOpenDialog(owner, options);
-    return result.canceled ? [] : result.filePaths;
+    return chooseImportFolders(window());
   });
   ipcMain.handle(desktopChannels.showInFolder, (event, file: unknown) => {
     if (!isTrustedSender(event)) throw new Error('Refused call from an untrusted frame');

@@ -17,7 +17,11 @@ import { YonosApp } from '../shared/app.js';
 import { recordRunningApp } from '../shared/app-instance.js';
 import type { ServiceHandlers } from '../shared/contract.js';
 import { createServices } from '../shared/services.js';
-import { registerDesktopHandlers, registerOpenMainWindow } from './desktop-ipc.js';
+import {
+  chooseImportFolders,
+  registerDesktopHandlers,
+  registerOpenMainWindow,
+} from './desktop-ipc.js';
 import { forwardEvents, registerIpcHandlers } from './ipc.js';
 import { routeLaunches } from './launch-routing.js';
 import { handleMediaProtocol, registerMediaScheme } from './media-protocol.js';
@@ -147,15 +151,8 @@ function launchBatchRunner(current: YonosApp, services: ServiceHandlers): Launch
 }
 
 async function importFolders(current: YonosApp): Promise<void> {
-  const options = {
-    title: 'Import photos',
-    properties: ['openDirectory', 'multiSelections'] as ('openDirectory' | 'multiSelections')[],
-  };
-  const result =
-    mainWindow === null
-      ? await dialog.showOpenDialog(options)
-      : await dialog.showOpenDialog(mainWindow, options);
-  if (!result.canceled) await current.library.importPaths(result.filePaths, true);
+  const folders = await chooseImportFolders(mainWindow);
+  if (folders.length > 0) await current.library.importPaths(folders, true);
 }
 
 /** "Open Yonos" in a progress window: the library window takes its place. */
