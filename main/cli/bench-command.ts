@@ -1,11 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { benchMarkdown, defaultBenchOptions, runBench } from '../engine/bench.js';
 import type { Scale } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
 import { parsePositiveInt, parseScale } from './options.js';
+import { outputReport } from './report-output.js';
 
 interface BenchCliOptions extends EngineCliOptions {
   runs: number;
@@ -47,14 +46,7 @@ export function benchCommand(): Command {
         ...(options.tile === undefined ? {} : { tile: options.tile }),
         engine: engineOptionsFrom(options),
       });
-      const json = `${JSON.stringify(report, null, 2)}\n`;
-      const markdown = benchMarkdown(report);
-      process.stdout.write(options.json === true ? json : markdown);
-      if (options.out !== undefined) {
-        await mkdir(path.dirname(options.out), { recursive: true });
-        await writeFile(options.out, json);
-        await writeFile(options.out.replace(/(\.json)?$/, '.md'), markdown);
-      }
+      await outputReport(report, benchMarkdown(report), options);
     });
 }
 

@@ -1,11 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Command } from 'commander';
 import { evalMarkdown, runEval } from '../engine/eval.js';
 import { Engine, type Scale } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
 import { parsePositiveInt, parseScale } from './options.js';
+import { outputReport } from './report-output.js';
 
 interface EvalCliOptions extends EngineCliOptions {
   hr: string;
@@ -36,14 +35,7 @@ export function evalCommand(): Command {
           ...(options.steps === undefined ? {} : { steps: options.steps }),
           ...(options.model === undefined ? {} : { modelId: options.model }),
         });
-        const json = `${JSON.stringify(report, null, 2)}\n`;
-        const markdown = evalMarkdown(report);
-        process.stdout.write(options.json === true ? json : markdown);
-        if (options.out !== undefined) {
-          await mkdir(path.dirname(options.out), { recursive: true });
-          await writeFile(options.out, json);
-          await writeFile(options.out.replace(/(\.json)?$/, '.md'), markdown);
-        }
+        await outputReport(report, evalMarkdown(report), options);
       } catch (error) {
         this.error((error as Error).message);
       } finally {

@@ -1,8 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultLibraryBenchOptions, runLibraryBench } from '../library/bench.js';
 import { parsePositiveInt } from './options.js';
+import { outputReport } from './report-output.js';
 
 export function libraryBenchCommand(): Command {
   return new Command('bench')
@@ -22,12 +21,7 @@ export function libraryBenchCommand(): Command {
     .option('--out <file>', 'also write the JSON report to this file')
     .action(async (options: { rows: number[]; samples: number; out?: string }) => {
       const report = await runLibraryBench({ ...defaultLibraryBenchOptions, ...options });
-      const json = `${JSON.stringify(report, null, 2)}\n`;
-      process.stdout.write(json);
-      if (options.out !== undefined) {
-        await mkdir(path.dirname(options.out), { recursive: true });
-        await writeFile(options.out, json);
-      }
+      await outputReport(report, null, options);
     });
 }
 
