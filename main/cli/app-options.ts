@@ -1,5 +1,5 @@
 /** What the library, jobs and watch commands share: the data directory, the engine options and JSON output. */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { YonosApp, type AppOptions } from '../shared/app.js';
 import { deviceSchema, type UpscaleDevice } from '../shared/contract.js';
 import { createServices } from '../shared/services.js';
@@ -40,6 +40,11 @@ export function addEngineOptions(command: Command): Command {
 
 export function addJsonOption(command: Command): Command {
   return command.option('--json', 'print machine-readable JSON');
+}
+
+/** A subcommand on the library's data directory that can answer in JSON (`yonos library …`, `yonos jobs …`). */
+export function dataCommand(name: string, description: string): Command {
+  return addJsonOption(addDataDirOption(new Command(name).description(description)));
 }
 
 function collect(value: string, previous: string[]): string[] {

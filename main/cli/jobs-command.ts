@@ -3,10 +3,10 @@ import { Command, Option } from 'commander';
 import type { EnqueueRequest, Job, JobSelection, JobState } from '../shared/contract.js';
 import { collisionPolicySchema, jobStateSchema, outputFormatSchema } from '../shared/contract.js';
 import {
-  addDataDirOption,
   addEngineOptions,
   addJsonOption,
   appOptionsFrom,
+  dataCommand,
   parseIds,
   print,
   printLine,
@@ -51,10 +51,6 @@ export function jobsCommand(): Command {
     .addCommand(runCommand());
 }
 
-function leaf(name: string, description: string): Command {
-  return addJsonOption(addDataDirOption(new Command(name).description(description)));
-}
-
 interface AddOptions extends Options {
   scale: Scale;
   model?: string;
@@ -72,7 +68,7 @@ interface AddOptions extends Options {
 }
 
 function addCommand(): Command {
-  return leaf(
+  return dataCommand(
     'add',
     'Queue photos and folders for upscaling (one batch); `yonos jobs run` processes them',
   )
@@ -141,7 +137,7 @@ export function describeJob(job: Job): string {
 }
 
 function listCommand(): Command {
-  return leaf('list', 'List jobs, oldest first')
+  return dataCommand('list', 'List jobs, oldest first')
     .addOption(
       new Option('--state <state>', 'only jobs in this state').choices(jobStateSchema.options),
     )
@@ -167,7 +163,7 @@ function listCommand(): Command {
 }
 
 function showCommand(): Command {
-  return leaf('show', 'Show one job with its settings snapshot')
+  return dataCommand('show', 'Show one job with its settings snapshot')
     .argument('<id>', 'job id')
     .action(async function (this: Command, id: string, options: Options) {
       const [jobId] = parseIds([id]);
@@ -179,27 +175,26 @@ function showCommand(): Command {
 }
 
 function statusCommand(): Command {
-  return leaf('status', 'Counts per state, and whether the queue is paused').action(async function (
-    this: Command,
-    options: Options,
-  ) {
-    const status = await withApp(this, appOptionsFrom(options), (services) =>
-      services.jobsStatus(),
-    );
-    print(options, status, () =>
-      [
-        `Queue ${status.paused ? 'PAUSED' : 'active'}.`,
-        Object.entries(status.counts)
-          .map(([state, n]) => `${state} ${n}`)
-          .join(', '),
-        ...status.running.map(describeJob),
-      ].join('\n'),
-    );
-  });
+  return dataCommand('status', 'Counts per state, and whether the queue is paused').action(
+    async function (this: Command, options: Options) {
+      const status = await withApp(this, appOptionsFrom(options), (services) =>
+        services.jobsStatus(),
+      );
+      print(options, status, () =>
+        [
+          `Queue ${status.paused ? 'PAUSED' : 'active'}.`,
+          Object.entries(status.counts)
+            .map(([state, n]) => `${state} ${n}`)
+            .join(', '),
+          ...status.running.map(describeJob),
+        ].join('\n'),
+      );
+    },
+  );
 }
 
 function batchesCommand(): Command {
-  return leaf('batches', 'List batches (newest first) with counts per state').action(
+  return dataCommand('batches', 'List batches (newest first) with counts per state').action(
     async function (this: Command, options: Options) {
       const batches = await withApp(this, appOptionsFrom(options), (services) =>
         services.jobsBatches(),
@@ -225,7 +220,7 @@ type SelectionCall = (
 ) => Promise<{ changed: number }> | { changed: number };
 
 function selectionCommand(name: string, description: string, call: SelectionCall): Command {
-  return leaf(name, description)
+  return dataCommand(name, description)
     .argument('[ids...]', 'job ids')
     .option('--all', 'every applicable job (for pause and resume: the whole queue)')
     .action(async function (this: Command, ids: string[], options: Options & { all?: boolean }) {

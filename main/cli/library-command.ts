@@ -5,9 +5,8 @@ import { defaultDataDir } from '../shared/data-dir.js';
 import type { LibraryQuery, Photo } from '../shared/contract.js';
 import { librarySortSchema, photoStatusSchema } from '../shared/contract.js';
 import {
-  addDataDirOption,
-  addJsonOption,
   appOptionsFrom,
+  dataCommand,
   parseIds,
   print,
   withApp,
@@ -33,12 +32,8 @@ export function libraryCommand(): Command {
     .addCommand(libraryBenchCommand());
 }
 
-function leaf(name: string, description: string): Command {
-  return addJsonOption(addDataDirOption(new Command(name).description(description)));
-}
-
 function importCommand(): Command {
-  return leaf(
+  return dataCommand(
     'import',
     'Import photos and folders (recursively); duplicates are recognised by content',
   )
@@ -64,7 +59,7 @@ function importCommand(): Command {
 }
 
 function listCommand(): Command {
-  return leaf('list', 'List photos, one page at a time (newest first)')
+  return dataCommand('list', 'List photos, one page at a time (newest first)')
     .option('--folder <dir>', 'only photos in this folder')
     .option('--subfolders', 'with --folder: include its subfolders')
     .addOption(
@@ -126,7 +121,7 @@ function describePhoto(photo: Photo): string {
 }
 
 function showCommand(): Command {
-  return leaf('show', 'Show one photo with its enhanced versions')
+  return dataCommand('show', 'Show one photo with its enhanced versions')
     .argument('<id>', 'photo id')
     .action(async function (this: Command, id: string, options: Options) {
       const [photoId] = parseIds([id]);
@@ -146,7 +141,7 @@ function showCommand(): Command {
 }
 
 function foldersCommand(): Command {
-  return leaf('folders', 'List the folders in the library with their photo counts').action(
+  return dataCommand('folders', 'List the folders in the library with their photo counts').action(
     async function (this: Command, options: Options) {
       const folders = await withApp(this, appOptionsFrom(options), (services) =>
         services.libraryFolders(),
@@ -164,7 +159,7 @@ function foldersCommand(): Command {
 }
 
 function refreshCommand(): Command {
-  return leaf('refresh', 'Check every original on disk and mark missing ones').action(
+  return dataCommand('refresh', 'Check every original on disk and mark missing ones').action(
     async function (this: Command, options: Options) {
       const report = await withApp(this, appOptionsFrom(options), (services) =>
         services.libraryRefresh(),
@@ -179,7 +174,10 @@ function refreshCommand(): Command {
 }
 
 function thumbnailCommand(): Command {
-  return leaf('thumbnail', "Print the path of a photo's cached thumbnail, making it if needed")
+  return dataCommand(
+    'thumbnail',
+    "Print the path of a photo's cached thumbnail, making it if needed",
+  )
     .argument('<id>', 'photo id')
     .action(async function (this: Command, id: string, options: Options) {
       const [photoId] = parseIds([id]);
@@ -191,7 +189,7 @@ function thumbnailCommand(): Command {
 }
 
 function removeCommand(): Command {
-  return leaf('remove', 'Forget photos (the files on disk are not touched)')
+  return dataCommand('remove', 'Forget photos (the files on disk are not touched)')
     .argument('<ids...>', 'photo ids')
     .action(async function (this: Command, ids: string[], options: Options) {
       const result = await withApp(this, appOptionsFrom(options), (services) =>
@@ -202,16 +200,17 @@ function removeCommand(): Command {
 }
 
 function recoverCommand(): Command {
-  return leaf('recover', 'Set a damaged library database aside and start a fresh one').action(
-    function (options: Options) {
-      const file = databasePath(options.dataDir ?? defaultDataDir());
-      const setAside = setAsideDamagedDatabase(file);
-      const result = { database: file, setAside };
-      print(options, result, () =>
-        setAside === null
-          ? `No database at ${file}; nothing to recover.`
-          : `Moved ${file} to ${setAside}. The next start creates a fresh library; import your folders again.`,
-      );
-    },
-  );
+  return dataCommand(
+    'recover',
+    'Set a damaged library database aside and start a fresh one',
+  ).action(function (options: Options) {
+    const file = databasePath(options.dataDir ?? defaultDataDir());
+    const setAside = setAsideDamagedDatabase(file);
+    const result = { database: file, setAside };
+    print(options, result, () =>
+      setAside === null
+        ? `No database at ${file}; nothing to recover.`
+        : `Moved ${file} to ${setAside}. The next start creates a fresh library; import your folders again.`,
+    );
+  });
 }
