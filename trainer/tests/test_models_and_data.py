@@ -7,12 +7,12 @@ import torch
 from yonos_train.checkpoint import load_checkpoint, save_checkpoint
 from yonos_train.data import CropSampler, load_images, scan_images, split_train_val
 from yonos_train.imaging import resize_like
-from yonos_train.models import AutoencoderSpec, Decoder, SRDecoder, UNet, UNetSpec
+from yonos_train.models import AutoencoderSpec, Decoder, SRDecoder, SRHeadSpec, UNet, UNetSpec
 
 
 def test_sr_decoder_starts_exactly_at_bicubic():
     spec = AutoencoderSpec(latent_channels=4, widths=(8, 16), blocks=(1, 1))
-    decoder = SRDecoder(Decoder(spec), spec, scale=4)
+    decoder = SRDecoder(Decoder(spec), spec, SRHeadSpec(), scale=4)
     lr = torch.rand(2, 3, 8, 12)
     z = torch.randn(2, 4, 8, 12)
     torch.testing.assert_close(decoder(z, lr), resize_like(lr, 4))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
 import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
+
+log = logging.getLogger(__name__)
 
 
 def save_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None, step: int,
@@ -44,3 +47,14 @@ def load_checkpoint(path: Path, model: torch.nn.Module,
 
 def load_weights(path: Path, model: torch.nn.Module) -> None:
     load_checkpoint(path, model, None)
+
+
+def load_matching_weights(path: Path, model: torch.nn.Module) -> int:
+    """Initialise from another run's weights, tensor by tensor where names and shapes agree (fine-tuning a stage
+    whose head changed keeps the rest). Returns how many tensors were taken."""
+    source = {k[6:]: v for k, v in load_file(str(path)).items() if k.startswith("model.")}
+    own = model.state_dict()
+    taken = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(taken, strict=False)
+    log.info("initialised %d of %d tensors from %s", len(taken), len(own), path)
+    return len(taken)

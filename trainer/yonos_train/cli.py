@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .config import PRESETS, load_config
+from .evaluate import DEGRADATIONS
 
 
 def _scales(text: str) -> tuple[int, ...]:
@@ -41,20 +42,32 @@ def build_parser() -> argparse.ArgumentParser:
                       help="ablation: fine-tune the paper's plain decoder instead of bicubic + correction")
     pipe.add_argument("--ae-from", type=Path, help="reuse the autoencoder of another run folder")
     pipe.add_argument("--unet-from", type=Path, help="reuse the U-Nets of another run folder (decoder ablations)")
+    pipe.add_argument("--init-from", type=Path,
+                      help="fine-tune: start each stage not yet trained from another run's final weights")
     pipe.add_argument("--device", default="auto", help="auto, cpu or cuda (torchrun sets the rank's GPU)")
     pipe.add_argument("--bf16", default="auto", choices=["auto", "on", "off"])
     for name in ("ae-steps", "diffusion-steps", "decoder-steps", "batch", "seed"):
         pipe.add_argument(f"--{name}", type=int)
     pipe.add_argument("--realistic-fraction", type=float)
+    pipe.add_argument("--camera-fraction", type=float, help="share of each batch with the camera (JPEG) preset")
+    pipe.add_argument("--data-workers", type=int, help="batch-making processes (default: 0 on CPU, most cores on GPU)")
 
     ev = sub.add_parser("eval", help="score exported models on HR images (PSNR/SSIM-Y vs bicubic)")
     ev.add_argument("--model", type=Path, nargs="+", required=True, help="model package folders")
     ev.add_argument("--hr", type=Path, required=True, help="folder of HR images")
     ev.add_argument("--steps", type=_steps, default=[1], help="comma-separated DDIM step counts, e.g. 1,2,4,16")
-    ev.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic"])
+    ev.add_argument("--degradation", default="bicubic",
+                    choices=DEGRADATIONS)
     ev.add_argument("--crop", type=int, help="centre-crop HR images to this size first (faster)")
     ev.add_argument("--json", type=Path, help="write the report here")
     ev.add_argument("--plot", type=Path, help="write a steps-vs-PSNR PNG here")
+    bud = sub.add_parser("budget", help="error budget of a run: AE ceiling, oracle latent, shipped, no U-Net")
+    bud.add_argument("--run", type=Path, required=True, help="a trained run folder")
+    bud.add_argument("--hr", type=Path, nargs="+", required=True, help="folders of HR images (one table row each)")
+    bud.add_argument("--scales", type=_steps, default=[2, 4, 8], help="comma-separated scales, default 2,4,8")
+    bud.add_argument("--degradation", default="bicubic", choices=DEGRADATIONS)
+    bud.add_argument("--crop", type=int, default=512, help="centre-crop HR images to this size (0: whole image)")
+    bud.add_argument("--json", type=Path, help="write the report here")
     quant = sub.add_parser("quantize", help="write a static int8 copy of exported model packages")
     quant.add_argument("--model", type=Path, nargs="+", required=True, help="float model package folders")
     quant.add_argument("--calibration", type=Path, nargs="+", required=True,
@@ -68,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        commands = {"pipeline": _pipeline, "eval": _eval, "quantize": _quantize}
+        commands = {"pipeline": _pipeline, "eval": _eval, "budget": _budget, "quantize": _quantize}
         return commands[args.command](args)
     except (FileNotFoundError, ValueError) as error:
         print(f"yonos-train: error: {error}", file=sys.stderr)
@@ -82,10 +95,11 @@ def _pipeline(args: argparse.Namespace) -> int:
     config = load_config(args.preset, args.config, scales=args.scales, name=args.name, direct=args.direct,
                          plain_decoder=args.plain_decoder, ae_steps=args.ae_steps,
                          diffusion_steps=args.diffusion_steps, decoder_steps=args.decoder_steps,
-                         batch=args.batch, seed=args.seed, realistic_fraction=args.realistic_fraction)
+                         batch=args.batch, seed=args.seed, realistic_fraction=args.realistic_fraction,
+                         camera_fraction=args.camera_fraction, data_workers=args.data_workers)
     runtime = setup_runtime(args.device, args.bf16)
     reuse_stages(args.out, args.ae_from, args.unet_from)
-    run = prepare_run(config, runtime, args.data, args.val, args.out)
+    run = prepare_run(config, runtime, args.data, args.val, args.out, args.init_from)
     for directory in run_pipeline(run):
         print(directory)
     return 0
@@ -101,6 +115,18 @@ def _eval(args: argparse.Namespace) -> int:
         args.json.write_text(text + "\n")
     if args.plot:
         plot_report(report, args.plot)
+    return 0
+
+
+def _budget(args: argparse.Namespace) -> int:
+    from .budget import budget_table, error_budget
+    from .runtime import setup_runtime
+
+    setup_runtime("cpu", "off")  # threads
+    report = error_budget(args.run, args.hr, args.scales, args.degradation, args.crop or None)
+    print(budget_table(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
 

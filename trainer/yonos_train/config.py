@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .models import AutoencoderSpec, UNetSpec
+from .models import AutoencoderSpec, SRHeadSpec, UNetSpec
 
 
 @dataclass(frozen=True)
@@ -20,9 +20,11 @@ class Config:
     batch: int = 32
     val_fraction: float = 0.05
     realistic_fraction: float = 0.5  # share of each batch degraded with the realistic preset
+    camera_fraction: float = 0.0  # share degraded with the camera preset (resize chain, sensor noise, JPEG 4:2:0)
     p_pure_noise: float = 0.25
     ae: AutoencoderSpec = field(default_factory=AutoencoderSpec)
     unet: UNetSpec = field(default_factory=UNetSpec)
+    sr_head: SRHeadSpec = field(default_factory=SRHeadSpec)
     ae_steps: int = 4000
     ae_lr: float = 1e-3
     fft_weight: float = 0.05
@@ -36,6 +38,7 @@ class Config:
     tile_overlap: int = 16
     checkpoint_every: int = 200
     validate_every: int = 200
+    data_workers: int = -1  # processes making batches; -1: none on a CPU, most cores on a GPU
 
 
 PRESETS: dict[str, Config] = {

@@ -8,10 +8,12 @@ import logging
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff"}
 log = logging.getLogger(__name__)
@@ -94,3 +96,22 @@ def center_crops(images: list[np.ndarray], size: int) -> torch.Tensor:
         y, x = (h - size) // 2, (w - size) // 2
         crops.append(image[y : y + size, x : x + size])
     return torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div_(255)
+
+
+class BatchStream(IterableDataset):
+    """Endless batches of `make_batch(random crops, rng)`, each DataLoader worker with its own seeded stream."""
+
+    def __init__(self, images: list[np.ndarray], crop: int, batch: int,
+                 make_batch: Callable[[torch.Tensor, random.Random], tuple[torch.Tensor, ...]], seed: str):
+        self.images, self.crop, self.batch, self.make_batch, self.seed = images, crop, batch, make_batch, seed
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        worker = get_worker_info()
+        rng = random.Random(f"{self.seed}/{worker.id if worker else 0}")
+        sampler = CropSampler(self.images, self.crop, rng)
+        while True:
+            yield self.make_batch(sampler.batch(self.batch), rng)
+
+    def loader(self, workers: int, pin_memory: bool) -> DataLoader:
+        return DataLoader(self, batch_size=None, num_workers=workers, pin_memory=pin_memory,
+                          prefetch_factor=4 if workers else None, persistent_workers=False)

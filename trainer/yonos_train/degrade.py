@@ -1,12 +1,14 @@
-"""Degradations: DEGRADE(x_h, s) of Algorithm 1, in two presets.
+"""Degradations: DEGRADE(x_h, s) of Algorithm 1, in three presets.
 
-`bicubic` is the classic antialiased bicubic downscale. `realistic` is a milder Real-ESRGAN-style second-order
-pipeline (blur → resize → noise → JPEG, twice, with a final sinc filter), tuned for the photos real users bring:
-slightly soft, a little noisy, JPEG-compressed.
+`bicubic` is the classic antialiased bicubic downscale. `camera` is what phones, cameras and the web do to a photo:
+a resize chain with the common resampling filters (box, bilinear, bicubic, Lanczos), a little sensor noise, and
+8-bit JPEG at quality 60–95 with 4:2:0 chroma, so the model learns to remove 8-px block edges and ringing instead
+of enlarging them. `realistic` is a milder Real-ESRGAN-style second-order pipeline (blur → resize → noise → JPEG,
+twice, with a final sinc filter): slightly soft, a little noisy, JPEG-compressed.
 
 The teacher's LR (factor s/2) and the student's LR (factor s) must come from the same HR crop with the *same*
-degradation, so that the teacher only differs by seeing more pixels. We therefore draw one `RealisticParams` per
-image and replay it at both factors: kernels, noise levels, noise seed, resize ratios, JPEG qualities and the order of
+degradation, so that the teacher only differs by seeing more pixels. We therefore draw one parameter set per
+image (`RealisticParams`, `CameraParams`) and replay it at both factors: kernels, noise levels, noise seed, resize ratios, JPEG qualities and the order of
 the final steps are shared; only the final output size differs (and with it the noise field's shape, which is drawn
 from the same seed).
 """
@@ -25,7 +27,7 @@ from PIL import Image
 
 from .imaging import downscale_bicubic
 
-PRESETS = ("bicubic", "realistic")
+PRESETS = ("bicubic", "camera", "realistic")
 
 
 @dataclass(frozen=True)
@@ -43,22 +45,35 @@ class RealisticParams:
     seed: int
 
 
-def degrade(x_h: torch.Tensor, scale: int, preset: str, params: list[RealisticParams] | None = None) -> torch.Tensor:
-    """Degrade a batch of HR images (N,3,H,W in [0,1]) by `scale`. `params` replays realistic degradations."""
+@dataclass(frozen=True)
+class CameraParams:
+    filters: tuple[int, ...]  # PIL resampling filter of each resize in the chain
+    intermediate: float | None  # the chain's first step, as a fraction of the way from HR to LR size (log scale)
+    noise: tuple[str, float, bool] | None
+    jpeg: int
+    chroma_420: bool
+    seed: int
+
+
+def degrade(x_h: torch.Tensor, scale: int, preset: str,
+            params: list[RealisticParams] | list[CameraParams] | None = None) -> torch.Tensor:
+    """Degrade a batch of HR images (N,3,H,W in [0,1]) by `scale`. `params` replays camera/realistic draws."""
     if preset == "bicubic":
         return downscale_bicubic(x_h, scale)
-    if preset == "realistic":
-        params = params if params is not None else [sample_realistic(random.Random()) for _ in range(len(x_h))]
-        return torch.cat([_apply_realistic(x[None], scale, p) for x, p in zip(x_h, params)])
-    raise ValueError(f"unknown degradation preset {preset!r}; expected one of {PRESETS}")
+    if preset not in SAMPLERS:
+        raise ValueError(f"unknown degradation preset {preset!r}; expected one of {PRESETS}")
+    params = params if params is not None else [SAMPLERS[preset](random.Random()) for _ in range(len(x_h))]
+    apply = _apply_camera if preset == "camera" else _apply_realistic
+    return torch.cat([apply(x[None], scale, p) for x, p in zip(x_h, params)])  # type: ignore[arg-type]
 
 
 def degrade_pair(
-    x_h: torch.Tensor, scale: int, preset: str, rng: random.Random
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The student's LR (1/scale) and the teacher's less degraded LR (2/scale), sharing one degradation draw."""
-    params = [sample_realistic(rng) for _ in range(len(x_h))] if preset == "realistic" else None
-    return degrade(x_h, scale, preset, params), degrade(x_h, max(scale // 2, 1), preset, params)
+    x_h: torch.Tensor, scale: int, preset: str, rng: random.Random, teacher: bool = True
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The student's LR (1/scale) and, if `teacher`, the teacher's less degraded LR (2/scale) from the same draw."""
+    params = [SAMPLERS[preset](rng) for _ in range(len(x_h))] if preset in SAMPLERS else None
+    student = degrade(x_h, scale, preset, params)
+    return student, degrade(x_h, max(scale // 2, 1), preset, params) if teacher else None
 
 
 def sample_realistic(rng: random.Random) -> RealisticParams:
@@ -77,6 +92,47 @@ def sample_realistic(rng: random.Random) -> RealisticParams:
         sinc_before_jpeg=rng.random() < 0.5,
         seed=rng.randrange(2**31),
     )
+
+
+def sample_camera(rng: random.Random) -> CameraParams:
+    filters = (Image.Resampling.BOX, Image.Resampling.BILINEAR, Image.Resampling.BICUBIC, Image.Resampling.LANCZOS)
+    steps = 2 if rng.random() < 0.4 else 1
+    return CameraParams(
+        filters=tuple(int(rng.choice(filters)) for _ in range(steps)),
+        intermediate=rng.uniform(0.2, 0.8) if steps == 2 else None,
+        noise=_random_noise(rng, gaussian_max=4 / 255, poisson_max=0.5) if rng.random() < 0.5 else None,
+        jpeg=rng.randint(60, 95),
+        chroma_420=rng.random() < 0.8,
+        seed=rng.randrange(2**31),
+    )
+
+
+def _apply_camera(x: torch.Tensor, scale: int, p: CameraParams) -> torch.Tensor:
+    """Resize chain on 8-bit pixels (as image software does), optional sensor noise, then one JPEG save."""
+    h, w = x.shape[-2:]
+    out_h, out_w = h // scale, w // scale
+    image = _to_pil(x)
+    sizes = [(out_w, out_h)]
+    if p.intermediate is not None:
+        ratio = scale ** (-p.intermediate)
+        sizes.insert(0, (max(out_w, round(w * ratio)), max(out_h, round(h * ratio))))
+    for size, resample in zip(sizes, p.filters):
+        image = image.resize(size, resample=Image.Resampling(resample))
+    lr = _from_pil(image)
+    if p.noise is not None:
+        lr = _add_noise(lr, p.noise, torch.Generator().manual_seed(p.seed))
+    return _jpeg(lr, p.jpeg, 2 if p.chroma_420 else 0)
+
+
+def camera_jpeg(lr: torch.Tensor, quality: int, noise_sigma: float = 0.0) -> torch.Tensor:
+    """The real-input evaluation set: an LR batch saved as a 4:2:0 JPEG, optionally after Gaussian noise."""
+    out = []
+    for index, x in enumerate(lr):
+        x = x[None]
+        if noise_sigma:
+            x = _add_noise(x, ("gaussian", noise_sigma, False), torch.Generator().manual_seed(index))
+        out.append(_jpeg(x, quality, 2))
+    return torch.cat(out)
 
 
 def _random_noise(rng: random.Random, gaussian_max: float, poisson_max: float) -> tuple[str, float, bool]:
@@ -140,12 +196,19 @@ def _add_noise(x: torch.Tensor, noise: tuple[str, float, bool], gen: torch.Gener
     return (x + torch.randn(shape, generator=gen) * std).clamp(0, 1)
 
 
-def _jpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
-    array = (x[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8)
+def _jpeg(x: torch.Tensor, quality: int, subsampling: int = 2) -> torch.Tensor:
+    """One JPEG save and load; `subsampling` is PIL's: 2 = 4:2:0 (cameras, the web), 0 = 4:4:4."""
     buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="JPEG", quality=quality)
-    decoded = np.asarray(Image.open(buffer).convert("RGB"), dtype=np.float32) / 255
-    return torch.from_numpy(decoded).permute(2, 0, 1)[None]
+    _to_pil(x).save(buffer, format="JPEG", quality=quality, subsampling=subsampling)
+    return _from_pil(Image.open(buffer).convert("RGB"))
+
+
+def _to_pil(x: torch.Tensor) -> Image.Image:
+    return Image.fromarray((x[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8))
+
+
+def _from_pil(image: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(image, dtype=np.float32) / 255).permute(2, 0, 1)[None]
 
 
 # Blur kernels (Real-ESRGAN's families), all normalised to sum 1.
@@ -199,3 +262,6 @@ def _bessel_j1(x: np.ndarray) -> np.ndarray:
     tau = np.linspace(0, np.pi, 257)
     integrand = np.cos(tau[None, :] - np.multiply.outer(x.ravel(), np.sin(tau)))
     return (np.trapezoid(integrand, tau, axis=1) / np.pi).reshape(x.shape)
+
+
+SAMPLERS = {"camera": sample_camera, "realistic": sample_realistic}

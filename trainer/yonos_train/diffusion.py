@@ -16,10 +16,11 @@ from .schedule import LOGSNR_MAX, LOGSNR_MIN, diffuse, eps_from_v, logsnr_cosine
 Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def sample_logsnr(n: int, p_pure_noise: float, generator: torch.Generator | None = None) -> torch.Tensor:
+def sample_logsnr(n: int, p_pure_noise: float, generator: torch.Generator | None = None,
+                  device: torch.device | str | None = None) -> torch.Tensor:
     """t ~ U[0, 1], with a fraction pinned to t = 1, the only point the one-step sampler ever queries."""
-    t = torch.rand(n, generator=generator)
-    t = torch.where(torch.rand(n, generator=generator) < p_pure_noise, torch.ones_like(t), t)
+    t = torch.rand(n, generator=generator, device=device)
+    t = torch.where(torch.rand(n, generator=generator, device=device) < p_pure_noise, torch.ones_like(t), t)
     return logsnr_cosine(t)
 
 
@@ -67,7 +68,7 @@ def ddim_sample(
 ) -> torch.Tensor:
     """Deterministic DDIM from z_1 = noise; with steps = 1 this is the YONOS one-step inference."""
     z = noise
-    times = ddim_timesteps(steps)
+    times = ddim_timesteps(steps).to(noise.device)
     for i in range(steps):
         logsnr = logsnr_cosine(times[i : i + 1], logsnr_min, logsnr_max).expand(len(z))
         v = model(z, z_l, logsnr).float()

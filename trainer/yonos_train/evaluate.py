@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import load_rgb, scan_images
-from .degrade import degrade, sample_realistic
+from .degrade import SAMPLERS, camera_jpeg, degrade
 from .imaging import downscale_bicubic, resize_like, rgb_to_y
 from .diffusion import ddim_sample
 
@@ -88,10 +88,20 @@ def score(sr: torch.Tensor, hr: torch.Tensor, border: int) -> tuple[float, float
     return psnr(y_sr[crop], y_hr[crop]), ssim(y_sr[crop], y_hr[crop])
 
 
+# The real-input set: a bicubic downscale saved as a 4:2:0 JPEG (quality, Gaussian noise σ before the JPEG).
+REAL_INPUT = {"jpeg75": (75, 0.0), "jpeg90": (90, 0.0), "noise-jpeg90": (90, 5 / 255)}
+DEGRADATIONS = ("bicubic", "camera", "realistic", *REAL_INPUT)
+
+
 def make_lr(hr: torch.Tensor, scale: int, degradation: str, seed: int) -> torch.Tensor:
+    """A batch (N,3,H,W) of HR images → LR, seeded per image where the degradation is random."""
     if degradation == "bicubic":
-        return downscale_bicubic(hr[None], scale)[0]
-    return degrade(hr[None], scale, "realistic", [sample_realistic(random.Random(seed))])[0]
+        return downscale_bicubic(hr, scale)
+    if degradation in REAL_INPUT:
+        quality, sigma = REAL_INPUT[degradation]
+        return camera_jpeg(downscale_bicubic(hr, scale), quality, sigma)
+    rng = random.Random(seed)
+    return degrade(hr, scale, degradation, [SAMPLERS[degradation](rng) for _ in range(len(hr))])
 
 
 def load_hr(path: Path, scale: int, crop: int | None) -> torch.Tensor:
@@ -110,7 +120,7 @@ def evaluate(models: list[Path], hr_dir: Path, steps: list[int], degradation: st
     files = scan_images([hr_dir])
     report: dict = {"hr_dir": str(hr_dir), "images": len(files), "degradation": degradation, "crop": crop,
                     "protocol": "PSNR/SSIM on BT.601 Y, border = scale, LR by antialiased bicubic"
-                    if degradation == "bicubic" else "realistic LR (seeded per image)", "models": []}
+                    + ("" if degradation == "bicubic" else f", then {degradation} (seeded per image)"), "models": []}
     for directory in models:
         model = OnnxModel.load(directory)
         s = model.scale
@@ -118,7 +128,7 @@ def evaluate(models: list[Path], hr_dir: Path, steps: list[int], degradation: st
         bicubic: list[tuple[float, float]] = []
         for index, path in enumerate(files):
             hr = load_hr(path, s, crop)
-            lr = make_lr(hr, s, degradation, seed + index)
+            lr = make_lr(hr[None], s, degradation, seed + index)[0]
             bicubic.append(score(resize_like(lr[None], s)[0], hr, s))
             for n in steps:
                 sr = torch.from_numpy(model.upscale(lr[None].numpy(), steps=n, seed=seed + index))[0]

@@ -5,6 +5,7 @@ The contract is written down in native-models/CONTRACT.md; `manifest()` is its s
 
 from __future__ import annotations
 
+import copy
 import json
 import warnings
 from pathlib import Path
@@ -22,7 +23,7 @@ from .schedule import LOGSNR_MAX, LOGSNR_MIN
 
 FORMAT = "yonos-model/1"
 # The built-in family's version; bump it whenever re-exported weights change.
-MODEL_VERSION = "0.2.0"
+MODEL_VERSION = "0.3.0"
 OPSET = 17
 PARITY_TOLERANCE = 2e-3
 FILES = {"encoder": "encoder.onnx", "unet": "unet.onnx", "decoder": "decoder.onnx"}
@@ -59,6 +60,8 @@ def lr_multiple(config: Config, scale: int) -> int:
 def export_package(config: Config, scale: int, encoder: Encoder, unet: UNet, decoder: nn.Module, out_dir: Path,
                    model_id: str, training: dict, metrics: dict | None = None) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Export and the parity check run on the CPU, from copies: the trained modules may live on a GPU and stay there.
+    encoder, unet, decoder = (copy.deepcopy(m).cpu() for m in (encoder, unet, decoder))
     graphs = {
         "encoder": (EncoderGraph(encoder, scale), _example_inputs(config, scale)["encoder"]),
         "unet": (unet, _example_inputs(config, scale)["unet"]),

@@ -1,5 +1,6 @@
 """Resizing shared by training, export and evaluation, so every stage sees identical pixels."""
 
+import contextlib
 import math
 
 import torch
@@ -22,9 +23,15 @@ def resize_like(x_l: torch.Tensor, scale: int) -> torch.Tensor:
     channels = int(x_l.shape[1])  # a constant when exporting: ONNX needs the kernel's shape
     weight = _bicubic_phase_kernels(scale).repeat(channels, 1, 1, 1).to(device=x_l.device)
     # fp32 even under bf16 autocast: the decoder adds its correction to these pixels.
-    with torch.autocast(device_type=x_l.device.type, enabled=False):
+    with _no_autocast(x_l.device):
         phases = F.conv2d(F.pad(x_l.float(), (2, 2, 2, 2), mode="replicate"), weight, groups=channels)
     return F.pixel_shuffle(phases, scale)
+
+
+def _no_autocast(device: torch.device) -> contextlib.AbstractContextManager:
+    if not torch.amp.is_autocast_available(device.type):  # e.g. `meta` in the device-placement tests
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, enabled=False)
 
 
 def _cubic_weights(t: float, a: float = -0.75) -> list[float]:

@@ -108,6 +108,14 @@ class Decoder(nn.Module):
         return (F.pixel_shuffle(self.out(F.silu(self.features(z))), 2) + 1) / 2
 
 
+@dataclass(frozen=True)
+class SRHeadSpec:
+    """The SR decoder's correction head, at half resolution: width (0 = the AE's first width) and ResBlocks."""
+
+    width: int = 0
+    blocks: int = 1
+
+
 class SRDecoder(nn.Module):
     """The product decoder: bicubic(LR) + a zero-initialised correction predicted from z and the LR image.
 
@@ -115,20 +123,22 @@ class SRDecoder(nn.Module):
     from bicubic quality.
     """
 
-    def __init__(self, decoder: Decoder, spec: AutoencoderSpec, scale: int):
+    def __init__(self, decoder: Decoder, spec: AutoencoderSpec, head: SRHeadSpec, scale: int):
         super().__init__()
-        w0 = spec.widths[0]
+        w0, width = spec.widths[0], head.width or spec.widths[0]
         self.scale = scale
         self.decoder = decoder
         self.decoder.out.requires_grad_(False)  # the plain RGB head is unused here; DDP needs every trained param used
-        self.merge = conv3(w0 + 12, w0)
-        self.refine = ResBlock(w0)
-        self.correction = zero_conv(w0, 12)
+        self.merge = conv3(w0 + 12, width)
+        # One block keeps v0.2's parameter names (`refine`), so its decoders still load.
+        self.refine = ResBlock(width)
+        self.refine_more = nn.Sequential(*[ResBlock(width) for _ in range(head.blocks - 1)])
+        self.correction = zero_conv(width, 12)
 
     def forward(self, z: torch.Tensor, lr: torch.Tensor) -> torch.Tensor:
         upscaled = resize_like(lr, self.scale)
         h = torch.cat([self.decoder.features(z), F.pixel_unshuffle(upscaled * 2 - 1, 2)], dim=1)
-        h = self.refine(self.merge(F.silu(h)))
+        h = self.refine_more(self.refine(self.merge(F.silu(h))))
         return upscaled + F.pixel_shuffle(self.correction(F.silu(h)), 2)
 
 

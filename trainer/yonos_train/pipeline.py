@@ -27,7 +27,8 @@ def model_id(config: Config, scale: int) -> str:
     return f"yonos-{config.name}-x{scale}{variant}"
 
 
-def prepare_run(config: Config, runtime: Runtime, data: list[Path], val: list[Path] | None, out: Path) -> Run:
+def prepare_run(config: Config, runtime: Runtime, data: list[Path], val: list[Path] | None, out: Path,
+                init_from: Path | None = None) -> Run:
     files = scan_images(data)
     if val:
         train_files, val_files = files, scan_images(val)
@@ -41,7 +42,9 @@ def prepare_run(config: Config, runtime: Runtime, data: list[Path], val: list[Pa
     sampler = CropSampler(images, config.crop, random.Random(config.seed))
     facts = {"train_dirs": [str(d) for d in data], "val_dirs": [str(d) for d in val or []],
              "train_images": len(images), "val_images": len(val_images)}
-    return Run(config, runtime, out, sampler, center_crops(val_images, config.crop), facts)
+    if init_from is not None:
+        facts["initialised_from"] = str(init_from)
+    return Run(config, runtime, out, sampler, center_crops(val_images, config.crop), facts, init_from)
 
 
 def run_pipeline(run: Run) -> list[Path]:

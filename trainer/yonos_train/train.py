@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ import torch
 import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel
 
-from .checkpoint import load_checkpoint, load_weights, save_checkpoint
+from .checkpoint import load_checkpoint, load_matching_weights, load_weights, save_checkpoint
 from .config import Config, config_to_dict
-from .data import CropSampler
+from .data import BatchStream, CropSampler
 from .degrade import degrade_pair
 from .diffusion import ddim_sample, distillation_loss, raw_target_loss, sample_logsnr
 from .imaging import resize_like
@@ -30,7 +31,9 @@ from .models import Decoder, Encoder, PlainDecoder, SRDecoder, UNet
 from .progress import Progress
 from .runtime import Runtime, all_reduce_mean
 
-StepFn = Callable[[nn.Module, torch.Tensor, random.Random], torch.Tensor]
+Batch = tuple[torch.Tensor, ...]
+MakeBatch = Callable[[torch.Tensor, random.Random], Batch]  # HR crops (CPU) → the step's inputs, in data workers
+StepFn = Callable[[nn.Module, Batch], torch.Tensor]  # the step's inputs, on the device → loss
 
 
 @dataclass
@@ -41,12 +44,19 @@ class Run:
     sampler: CropSampler
     val_hr: torch.Tensor  # fixed centre crops for validation
     data_facts: dict = field(default_factory=dict)
+    init_from: Path | None = None  # start each untrained stage from this run's final weights (fine-tuning)
 
     def stage_dir(self, stage: str) -> Path:
         return self.out / stage
 
     def to_device(self, x: torch.Tensor) -> torch.Tensor:
-        return x.to(self.runtime.device, memory_format=torch.channels_last)
+        return x.to(self.runtime.device, memory_format=torch.channels_last, non_blocking=True)
+
+    def data_workers(self) -> int:
+        """Processes making batches: none on a CPU (they would compete with the step), most cores on a GPU."""
+        if self.config.data_workers >= 0:
+            return self.config.data_workers
+        return 0 if self.runtime.device.type == "cpu" else max(1, min(14, (os.cpu_count() or 2) - 2))
 
 
 # Stage names.
@@ -62,47 +72,56 @@ def decoder_stage(scale: int, direct: bool, plain: bool) -> str:
     return f"decoder-{'plain-' if plain else ''}{'direct-' if direct else ''}x{scale}"
 
 
-def run_stage(run: Run, stage: str, model: nn.Module, step_fn: StepFn, steps: int, lr: float,
-              validate: Callable[[], dict[str, float]], finalize: Callable[[], None] | None = None) -> None:
+def run_stage(run: Run, stage: str, model: nn.Module, make_batch: MakeBatch, step_fn: StepFn, steps: int,
+              lr: float, validate: Callable[[], dict[str, float]],
+              finalize: Callable[[], None] | None = None) -> None:
     """The shared loop: Adam with warmup + cosine decay, grad clipping, checkpoints, validation, progress.
 
+    Batches are made by `make_batch` in DataLoader workers (pinned, copied to the device without blocking), and
+    the loss is read back only when it is logged, so the device never waits for the host between steps.
     `finalize` runs once after the last step, before the final weights are written.
     """
     stage_dir = run.stage_dir(stage)
     final = stage_dir / "final.safetensors"
+    rt = run.runtime
     if final.exists():
         load_weights(final, model)
+        model.to(rt.device, memory_format=torch.channels_last)  # a reused stage feeds later ones on this device
         return
-    rt = run.runtime
     model.to(rt.device, memory_format=torch.channels_last).train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=lr)
     checkpoint = stage_dir / "checkpoint.safetensors"
     start, meta = load_checkpoint(checkpoint, model, optimizer) if checkpoint.exists() else (0, {})
+    if start == 0 and run.init_from is not None and (run.init_from / stage / "final.safetensors").exists():
+        load_matching_weights(run.init_from / stage / "final.safetensors", model)
     elapsed_before, started = float(meta.get("elapsed_s", 0.0)), time.monotonic()
     trained = DistributedDataParallel(model) if rt.world_size > 1 else model
-    # A fresh stream per (seed, rank, resume point): a resumed run does not replay the crops it already saw.
-    rng = random.Random(f"{run.config.seed}/{rt.rank}/{start}/{stage}")
-    run.sampler.rng = rng
     torch.manual_seed(run.config.seed * 1000 + rt.rank + start)
+    # A fresh stream per (seed, rank, resume point): a resumed run does not replay the crops it already saw.
+    batches = BatchStream(run.sampler.images, run.config.crop, max(1, run.config.batch // rt.world_size),
+                          make_batch, f"{run.config.seed}/{rt.rank}/{start}/{stage}")
+    loader = iter(batches.loader(run.data_workers(), pin_memory=rt.device.type == "cuda"))
     progress = Progress(run.out / "progress.jsonl", stage, start, steps, enabled=rt.is_main)
-    per_rank_batch = max(1, run.config.batch // rt.world_size)
-    recent: list[float] = []
+    loss_sum, loss_count = torch.zeros((), device=rt.device), 0
     for step in range(start, steps):
         for group in optimizer.param_groups:
             group["lr"] = lr * _lr_factor(step, steps)
-        hr = run.sampler.batch(per_rank_batch)
+        batch = tuple(run.to_device(t) for t in next(loader))
         with rt.autocast():
-            loss = step_fn(trained, hr, rng)
+            loss = step_fn(trained, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
-        recent.append(float(all_reduce_mean(loss.detach().float(), rt)))
+        loss_sum += loss.detach().float()
+        loss_count += 1
         done = step + 1
         if done % 10 == 0 or done == steps:
-            progress.update(done, loss=sum(recent) / len(recent), lr=optimizer.param_groups[0]["lr"])
-            recent.clear()
+            mean_loss = float(all_reduce_mean(loss_sum / loss_count, rt))  # the only host sync
+            progress.update(done, loss=mean_loss, lr=optimizer.param_groups[0]["lr"])
+            loss_sum.zero_()
+            loss_count = 0
         if rt.is_main and (done % run.config.checkpoint_every == 0 or done == steps):
             elapsed = elapsed_before + time.monotonic() - started
             save_checkpoint(checkpoint, model, optimizer, done, {"elapsed_s": round(elapsed, 1)})
@@ -145,8 +164,8 @@ def train_autoencoder(run: Run) -> Autoencoder:
     config = run.config
     ae = Autoencoder(config)
 
-    def step(model: nn.Module, hr: torch.Tensor, _: random.Random) -> torch.Tensor:
-        hr = run.to_device(hr)
+    def step(model: nn.Module, batch: Batch) -> torch.Tensor:
+        (hr,) = batch
         return reconstruction_loss(model(hr), hr, config.fft_weight)
 
     def validate() -> dict[str, float]:
@@ -154,9 +173,13 @@ def train_autoencoder(run: Run) -> Autoencoder:
             hr = run.to_device(run.val_hr)
             return {"recon_psnr_y": psnr_y(ae(hr), hr)}
 
-    run_stage(run, ae_stage(), ae, step, config.ae_steps, config.ae_lr, validate,
+    run_stage(run, ae_stage(), ae, hr_only, step, config.ae_steps, config.ae_lr, validate,
               finalize=lambda: set_latent_statistics(run, ae))
     return ae.eval().requires_grad_(False)
+
+
+def hr_only(hr: torch.Tensor, _: random.Random) -> Batch:
+    return (hr,)
 
 
 @torch.no_grad()
@@ -173,24 +196,21 @@ def set_latent_statistics(run: Run, ae: Autoencoder, batches: int = 16) -> None:
 # Denoiser: teacher (eq. 2) and scale-distilled students (eq. 3).
 
 
-@dataclass
-class Conditioning:
-    hr: torch.Tensor
-    lr: torch.Tensor  # student LR, 1/scale
-    lr_teacher: torch.Tensor  # less degraded LR, 2/scale
+def mixed_degradation(config: Config, scale: int, teacher: bool) -> MakeBatch:
+    """DEGRADE of Algorithm 1 for a batch: the first `realistic_fraction` gets the realistic preset, the next
+    `camera_fraction` the camera preset, the rest bicubic. Returns (hr, lr) or, for distillation, (hr, lr, lr_teacher)
+    with the teacher's less degraded LR from the same draw; nothing computes a teacher LR that no one uses."""
 
+    def make(hr: torch.Tensor, rng: random.Random) -> Batch:
+        n_realistic = round(len(hr) * config.realistic_fraction)
+        n_camera = round(len(hr) * config.camera_fraction)
+        parts = [(hr[:n_realistic], "realistic"), (hr[n_realistic : n_realistic + n_camera], "camera"),
+                 (hr[n_realistic + n_camera :], "bicubic")]
+        pairs = [degrade_pair(x, scale, preset, rng, teacher) for x, preset in parts if len(x)]
+        lr = torch.cat([p[0] for p in pairs])
+        return (hr, lr, torch.cat([p[1] for p in pairs])) if teacher else (hr, lr)  # type: ignore[misc]
 
-def degrade_mixed(run: Run, hr: torch.Tensor, scale: int, rng: random.Random) -> Conditioning:
-    """The first `realistic_fraction` of the batch gets the realistic preset, the rest bicubic."""
-    n_realistic = round(len(hr) * run.config.realistic_fraction)
-    parts = [(hr[:n_realistic], "realistic"), (hr[n_realistic:], "bicubic")]
-    with torch.autocast("cpu", enabled=False):  # degradations are data preparation: keep them in fp32
-        pairs = [degrade_pair(x, scale, preset, rng) for x, preset in parts if len(x)]
-    return Conditioning(
-        hr=run.to_device(hr),
-        lr=run.to_device(torch.cat([p[0] for p in pairs])),
-        lr_teacher=run.to_device(torch.cat([p[1] for p in pairs])),
-    )
+    return make
 
 
 def encode_lr(encoder: Encoder, lr: torch.Tensor, scale: int) -> torch.Tensor:
@@ -205,35 +225,42 @@ def train_denoiser(run: Run, ae: Autoencoder, scale: int, teacher: UNet | None, 
     """
     config = run.config
     student = copy.deepcopy(teacher).requires_grad_(True) if teacher is not None else UNet(config.unet)
-    encoder = ae.encoder
-
-    def step(model: nn.Module, hr: torch.Tensor, rng: random.Random) -> torch.Tensor:
-        cond = degrade_mixed(run, hr, scale, rng)
-        with torch.no_grad():
-            z_h = encoder(cond.hr)
-            z_l = encode_lr(encoder, cond.lr, scale)
-        logsnr = sample_logsnr(len(hr), config.p_pure_noise).to(z_h.device)
-        noise = torch.randn_like(z_h)
-        if teacher is None:
-            return raw_target_loss(model, z_h, z_l, logsnr, noise)
-        with torch.no_grad():
-            z_l_teacher = encode_lr(encoder, cond.lr_teacher, scale // 2)
-        return distillation_loss(model, teacher, z_h, z_l, z_l_teacher, logsnr, noise)
 
     def validate() -> dict[str, float]:
         return validate_one_step(run, ae, student, None, scale)
 
-    run_stage(run, unet_stage(scale, direct), student, step,
-              config.diffusion_steps, config.diffusion_lr, validate)
+    run_stage(run, unet_stage(scale, direct), student, mixed_degradation(config, scale, teacher is not None),
+              denoiser_step(config, ae.encoder, scale, teacher), config.diffusion_steps, config.diffusion_lr,
+              validate)
     return student.eval().requires_grad_(False)
+
+
+def denoiser_step(config: Config, encoder: Encoder, scale: int, teacher: UNet | None) -> StepFn:
+    """One loss evaluation of eq. 2 (no teacher) or eq. 3; every tensor it makes follows the batch's device."""
+
+    def step(model: nn.Module, batch: Batch) -> torch.Tensor:
+        hr, lr = batch[:2]
+        with torch.no_grad():
+            z_h = encoder(hr)
+            z_l = encode_lr(encoder, lr, scale)
+        logsnr = sample_logsnr(len(hr), config.p_pure_noise, device=z_h.device)
+        noise = torch.randn_like(z_h)
+        if teacher is None:
+            return raw_target_loss(model, z_h, z_l, logsnr, noise)
+        with torch.no_grad():
+            z_l_teacher = encode_lr(encoder, batch[2], scale // 2)
+        return distillation_loss(model, teacher, z_h, z_l, z_l_teacher, logsnr, noise)
+
+    return step
 
 
 @torch.no_grad()
 def validate_one_step(run: Run, ae: Autoencoder, unet: UNet, decoder: nn.Module | None, scale: int) -> dict[str, float]:
     """One-step SR of the fixed validation crops (bicubic LR), next to bicubic itself."""
     hr = run.to_device(run.val_hr)
-    lr = degrade_pair(hr.cpu(), scale, "bicubic", random.Random(0))[0].to(hr.device)
-    noise = torch.randn(hr.shape[0], run.config.ae.latent_channels, hr.shape[2] // 4, hr.shape[3] // 4,
+    lr = run.to_device(degrade_pair(hr.cpu(), scale, "bicubic", random.Random(0), teacher=False)[0])
+    factor = run.config.ae.factor
+    noise = torch.randn(hr.shape[0], run.config.ae.latent_channels, hr.shape[2] // factor, hr.shape[3] // factor,
                         generator=torch.Generator().manual_seed(0)).to(hr.device)
     z = ddim_sample(unet, encode_lr(ae.encoder, lr, scale), noise, steps=1)
     sr = decoder(z, lr) if decoder is not None else ae.decoder(z)
@@ -248,26 +275,33 @@ def validate_one_step(run: Run, ae: Autoencoder, unet: UNet, decoder: nn.Module 
 
 def build_decoder(config: Config, ae: Autoencoder, scale: int) -> nn.Module:
     decoder = copy.deepcopy(ae.decoder).requires_grad_(True)
-    return PlainDecoder(decoder) if config.plain_decoder else SRDecoder(decoder, config.ae, scale)
+    return PlainDecoder(decoder) if config.plain_decoder else SRDecoder(decoder, config.ae, config.sr_head, scale)
 
 
 def finetune_decoder(run: Run, ae: Autoencoder, unet: UNet, scale: int, direct: bool) -> nn.Module:
     config = run.config
     decoder = build_decoder(config, ae, scale)
 
-    def step(model: nn.Module, hr: torch.Tensor, rng: random.Random) -> torch.Tensor:
-        cond = degrade_mixed(run, hr, scale, rng)
-        with torch.no_grad():
-            z_l = encode_lr(ae.encoder, cond.lr, scale)
-            z = ddim_sample(unet, z_l, torch.randn_like(z_l), steps=1)
-        return reconstruction_loss(model(z, cond.lr), cond.hr, config.fft_weight)
-
     def validate() -> dict[str, float]:
         return validate_one_step(run, ae, unet, decoder, scale)
 
-    run_stage(run, decoder_stage(scale, direct, config.plain_decoder), decoder, step, config.decoder_steps,
-              config.decoder_lr, validate)
+    run_stage(run, decoder_stage(scale, direct, config.plain_decoder), decoder,
+              mixed_degradation(config, scale, teacher=False), decoder_step(config, ae.encoder, unet, scale),
+              config.decoder_steps, config.decoder_lr, validate)
     return decoder.eval().requires_grad_(False)
+
+
+def decoder_step(config: Config, encoder: Encoder, unet: UNet, scale: int) -> StepFn:
+    """The autoencoder's own loss on the decoder's output from the frozen one-step U-Net's latent (Sec. 3.3)."""
+
+    def step(model: nn.Module, batch: Batch) -> torch.Tensor:
+        hr, lr = batch
+        with torch.no_grad():
+            z_l = encode_lr(encoder, lr, scale)
+            z = ddim_sample(unet, z_l, torch.randn_like(z_l), steps=1)
+        return reconstruction_loss(model(z, lr), hr, config.fft_weight)
+
+    return step
 
 
 def save_run_config(run: Run) -> None:
