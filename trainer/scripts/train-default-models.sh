@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Trains the built-in "photo" family (native-models/); re-running resumes where it stopped, and re-exports when
-# everything is trained. Two runs:
-#   runs/photo          autoencoder, ×2 teacher and ×4/×8 scale-distilled U-Nets (half realistic, half bicubic LR;
-#                       its own decoders are the 0.5-mix point of the measured sweep, not shipped)
-#   runs/mix-rf0.25     the shipped decoders, fine-tuned on those frozen one-step U-Nets with a quarter realistic LR
-#                       (the mix chosen by measurement, see native-models/README.md); its models/ are what ships
+# everything is trained. Three runs:
+#   runs/photo          v0.2's autoencoder, ×2 teacher and ×4/×8 scale-distilled U-Nets (half realistic, half
+#                       bicubic LR); only its autoencoder is committed now (the rest is in git history at v0.2)
+#   runs/mix-rf0.25     v0.2's shipped decoders on those frozen U-Nets (a quarter realistic LR)
+#   runs/v0.3           what ships now: the same networks fine-tuned from v0.2 with the camera preset in every batch
+#                       (configs/photo-v0.3.toml); its models/ are what native-models/ holds
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data=(--data ../../shared/datasets/photos-train ../../shared/datasets/bsds300-train
-      --val ../../shared/datasets/photos-val --preset default --ae-steps 2500 --diffusion-steps 2000)
-.venv/bin/yonos-train pipeline "${data[@]}" --scales 2,4,8 --decoder-steps 1000 --out runs/photo
-.venv/bin/yonos-train pipeline "${data[@]}" --scales 2,4,8 --decoder-steps 1000 --realistic-fraction 0.25 \
-  --ae-from runs/photo --unet-from runs/photo --out runs/mix-rf0.25
+datasets=${YONOS_DATASETS:-../../shared/datasets}
+data=(--data "$datasets/photos-train" "$datasets/bsds300-train" --val "$datasets/photos-val" --preset default)
+v02=(--ae-steps 2500 --diffusion-steps 2000 --decoder-steps 1000)
+if [[ ! -f runs/mix-rf0.25/decoder-x8/final.safetensors ]]; then
+  .venv/bin/yonos-train pipeline "${data[@]}" "${v02[@]}" --scales 2,4,8 --out runs/photo
+  .venv/bin/yonos-train pipeline "${data[@]}" "${v02[@]}" --scales 2,4,8 --realistic-fraction 0.25 \
+    --ae-from runs/photo --unet-from runs/photo --out runs/mix-rf0.25
+fi
+.venv/bin/yonos-train pipeline "${data[@]}" --config configs/photo-v0.3.toml --scales 2,4,8 \
+  --diffusion-steps 400 --decoder-steps 500 --ae-from runs/photo --init-from runs/mix-rf0.25 --out runs/v0.3

@@ -77,6 +77,7 @@ def test_eval_on_two_images_writes_json_and_plot(tiny_run, tmp_path):
     assert report["images"] == 2 and entry["scale"] == 4
     assert set(entry["steps"]) == {"1", "2"}
     assert 10 < entry["bicubic"]["psnr_y"] < 60
+    assert entry["grid_excess_db"] is None  # 80×96 photos are smaller than one 128-px analysis block
     assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -119,3 +120,13 @@ def test_quantize_writes_an_int8_package_close_to_the_float_one(tiny_run, tmp_pa
     int8_hr = OnnxModel.load(quantized).upscale(lr)
     assert int8_hr.shape == float_hr.shape
     assert np.abs(int8_hr - float_hr).mean() < 0.05
+
+
+def test_error_budget_scores_every_row_against_the_same_bicubic(tiny_run, tmp_path):
+    from yonos_train.budget import ROWS, budget_table, error_budget
+
+    _, photos, out = tiny_run
+    report = error_budget(out, [photos], [2, 4], "jpeg75", crop=None)
+    rows = report["sets"]["photos"]["x4"]
+    assert set(rows) == set(ROWS) and all(10 < r["psnr_y"] < 60 for r in rows.values())
+    assert "| photos | x2 |" in budget_table(report)

@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     bud.add_argument("--degradation", default="bicubic", choices=DEGRADATIONS)
     bud.add_argument("--crop", type=int, default=512, help="centre-crop HR images to this size (0: whole image)")
     bud.add_argument("--json", type=Path, help="write the report here")
+    crops = sub.add_parser("crops", help="side-by-side crops: bicubic | each model | HR, as one PNG")
+    crops.add_argument("--model", type=Path, nargs="+", required=True, help="model packages of one scale")
+    crops.add_argument("--hr", type=Path, required=True, help="one HR photo")
+    crops.add_argument("--box", type=int, nargs=3, required=True, metavar=("TOP", "LEFT", "SIZE"),
+                       help="the crop in HR pixels")
+    crops.add_argument("--degradation", default="jpeg75", choices=DEGRADATIONS)
+    crops.add_argument("--zoom", type=int, default=1, help="nearest-neighbour enlargement of every panel")
+    crops.add_argument("--out", type=Path, required=True, help="PNG to write")
     quant = sub.add_parser("quantize", help="write a static int8 copy of exported model packages")
     quant.add_argument("--model", type=Path, nargs="+", required=True, help="float model package folders")
     quant.add_argument("--calibration", type=Path, nargs="+", required=True,
@@ -81,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        commands = {"pipeline": _pipeline, "eval": _eval, "budget": _budget, "quantize": _quantize}
+        commands = {"pipeline": _pipeline, "eval": _eval, "budget": _budget, "crops": _crops, "quantize": _quantize}
         return commands[args.command](args)
     except (FileNotFoundError, ValueError) as error:
         print(f"yonos-train: error: {error}", file=sys.stderr)
@@ -127,6 +135,14 @@ def _budget(args: argparse.Namespace) -> int:
     print(budget_table(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def _crops(args: argparse.Namespace) -> int:
+    from .crops import crop_panels
+
+    crop_panels(args.model, args.hr, tuple(args.box), args.degradation, args.zoom).save(args.out, optimize=True)
+    print(args.out)
     return 0
 
 

@@ -13,6 +13,7 @@ import onnxruntime as ort
 import torch
 import torch.nn.functional as F
 
+from .artifacts import BLOCK, grid_excess_db
 from .data import load_rgb, scan_images
 from .degrade import SAMPLERS, camera_jpeg, degrade
 from .imaging import downscale_bicubic, resize_like, rgb_to_y
@@ -126,6 +127,7 @@ def evaluate(models: list[Path], hr_dir: Path, steps: list[int], degradation: st
         s = model.scale
         per_steps: dict[int, list[tuple[float, float]]] = {n: [] for n in steps}
         bicubic: list[tuple[float, float]] = []
+        grid: list[dict[str, float]] = []
         for index, path in enumerate(files):
             hr = load_hr(path, s, crop)
             lr = make_lr(hr[None], s, degradation, seed + index)[0]
@@ -133,10 +135,14 @@ def evaluate(models: list[Path], hr_dir: Path, steps: list[int], degradation: st
             for n in steps:
                 sr = torch.from_numpy(model.upscale(lr[None].numpy(), steps=n, seed=seed + index))[0]
                 per_steps[n].append(score(sr, hr, s))
+                if n == steps[0] and min(hr.shape[1:]) >= BLOCK:
+                    grid.append(grid_excess_db(rgb_to_y(sr[None].clamp(0, 1))[0], rgb_to_y(hr[None])[0], s))
         report["models"].append({
             "model": model.manifest["id"], "directory": str(directory), "scale": s,
             "bicubic": _mean(bicubic),
             "steps": {str(n): _mean(v) for n, v in per_steps.items()},
+            # The worst periodic-pattern excess over HR (dB) across the images, at the first step count.
+            "grid_excess_db": {k: max(g[k] for g in grid) for k in ("all", "flat")} if grid else None,
         })
     return report
 

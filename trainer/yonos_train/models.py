@@ -2,7 +2,7 @@
 
 No layer normalises over space (no GroupNorm/BatchNorm): the app runs these in overlapping tiles, and a statistic
 taken over a tile would make each tile's output depend on its neighbours' absence, i.e. visible seams. Training
-stays stable without it thanks to He init and damped residual branches (see ../shared/notes).
+stays stable without it thanks to He init and damped residual branches (see docs/model-design-findings.md).
 """
 
 from __future__ import annotations
