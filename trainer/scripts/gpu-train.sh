@@ -6,7 +6,7 @@
 #                                                  to the repository in the 64 MiB that travels (at most 55 MB)
 #   trainer/scripts/gpu-train.sh run [MINUTES]     there (repo root, $OUT set): trains the heavy stages on CUDA within
 #                                                  MINUTES (default 9), logs GPU utilisation, evaluates, and leaves
-#                                                  models.tar.xz, checkpoints.tar.xz and report.json under $OUT
+#                                                  the packages, final weights and reports under $OUT (8 files)
 #
 # The device tool's call, from the repository root:
 #   run(command="bash trainer/scripts/gpu-train.sh run 9", carry=["trainer/gpu-pack"], timeout_s=600)
@@ -43,7 +43,8 @@ run_on_gpu() {
   else
     "$python" -m pip install -q --no-index --no-deps "$pack"/wheels/*.whl
   fi
-  nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits -l 1 >"$OUT/gpu-util.csv" 2>/dev/null &
+  local util=/tmp/gpu-util.csv  # only 8 files come back: its summary goes into throughput.json
+  nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits -l 1 >"$util" 2>/dev/null &
   local smi=$!
   local folders=("$pack/photos-train")
   [[ -d "$pack/bsds300-train" ]] && folders+=("$pack/bsds300-train")
@@ -53,9 +54,13 @@ run_on_gpu() {
     --decoder-steps "$steps" --out "$OUT/run" 2>&1 | tr '\r' '\n' | grep -v '%|' | tee "$OUT/train.log"
   kill "$smi" 2>/dev/null || true
   "$python" -m yonos_train.cli eval --model "$OUT"/run/models/* --hr "$pack/set5" --json "$OUT/report.json" >/dev/null
-  "$python" -m yonos_train.gpu_report "$OUT/run/progress.jsonl" "$OUT/gpu-util.csv" | tee "$OUT/throughput.json"
-  tar -C "$OUT/run" -cJf "$OUT/models.tar.xz" models
-  tar -C "$OUT/run" -cJhf "$OUT/checkpoints.tar.xz" --exclude='checkpoint.safetensors' --exclude=models .
+  "$python" -m yonos_train.gpu_report "$OUT/run/progress.jsonl" "$util" | tee "$OUT/throughput.json"
+  # One archive per package: each file that comes back is at most 16 MiB, and float weights barely compress.
+  for package in "$OUT"/run/models/*; do tar -C "$OUT/run/models" -cJf "$OUT/$(basename "$package").tar.xz" "$(basename "$package")"; done
+  # Final weights, to commit under runs/ (two archives, for the same reason).
+  (cd "$OUT/run" && tar -cJhf "$OUT/checkpoints-1.tar.xz" unet-x2/final.safetensors unet-x4/final.safetensors \
+    unet-x2/done.json unet-x4/done.json && tar -cJhf "$OUT/checkpoints-2.tar.xz" --exclude=models \
+    --exclude=unet-x2 --exclude=unet-x4 --exclude='checkpoint.safetensors' .)
   rm -rf "$OUT/run"
 }
 
