@@ -1,14 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import {
   CancelledError,
-  defaultNameTemplate,
   Engine,
   expandTemplate,
   isYonosOutput,
-  outputFormats,
   removeOrphanedTempFiles,
   resolveOutputPath,
   type CollisionPolicy,
@@ -19,7 +17,7 @@ import {
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { desktopNotifier } from './desktop-notifier.js';
 import { engineOptionsFrom } from './engine-options.js';
-import { parsePositiveInt, parseScale } from './options.js';
+import { upscaleOptions } from './options.js';
 import { expandInputs, type InputFile } from './upscale-inputs.js';
 import {
   combinedReporter,
@@ -51,22 +49,14 @@ export function upscaleCommand(): Command {
   return addEngineOptions(new Command('upscale'))
     .description('Upscale photos (files or folders) 2×, 4× or 8×')
     .argument('<images...>', 'photos and folders of photos')
-    .option('-s, --scale <factor>', 'upscale factor: 2, 4 or 8', parseScale, 4 satisfies Scale)
-    .option('-o, --out <dir>', 'output folder (default: beside each photo)')
-    .addOption(
-      new Option('--format <format>', 'output format (default: the input format)').choices(
-        outputFormats,
-      ),
-    )
-    .option('--quality <q>', 'jpg/webp/avif quality, 1-100', parseQuality)
-    .option('--steps <n>', 'DDIM steps (default 1)', parsePositiveInt)
-    .option('--tile <n>', 'tile side in input pixels (default: automatic)', parsePositiveInt)
-    .option('--model <id>', 'model id (default: the first installed for the scale)')
-    .option(
-      '--name <template>',
-      'output name; {name} and {scale} are replaced',
-      defaultNameTemplate,
-    )
+    .addOption(upscaleOptions.scale())
+    .addOption(upscaleOptions.out())
+    .addOption(upscaleOptions.format())
+    .addOption(upscaleOptions.quality())
+    .addOption(upscaleOptions.steps())
+    .addOption(upscaleOptions.tile())
+    .addOption(upscaleOptions.model())
+    .addOption(upscaleOptions.name())
     .addOption(new Option('--skip-existing', 'skip photos whose output exists'))
     .addOption(
       new Option(
@@ -284,10 +274,4 @@ function tidyOutputFolder(folder: string, batch: Batch): void {
 function collisionPolicy(options: UpscaleCliOptions): CollisionPolicy {
   if (options.skipExisting === true) return 'skip';
   return options.overwrite === true ? 'overwrite' : 'increment';
-}
-
-function parseQuality(value: string): number {
-  const quality = parsePositiveInt(value);
-  if (quality > 100) throw new InvalidArgumentError('Quality is a whole number from 1 to 100.');
-  return quality;
 }
