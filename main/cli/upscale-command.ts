@@ -169,15 +169,7 @@ async function upscaleAll(
       tidiedFolders: new Set(),
     };
     try {
-      engine.resolveModel(options.scale, options.model);
-      for (const input of files) {
-        if (batch.signal.aborted) break;
-        await upscaleOne(input, batch);
-      }
-    } catch (error) {
-      // No model for the scale: every file would fail the same way; say it once.
-      reporter.failed(images.join(' '), (error as Error).message);
-      summary.failed += files.length - summary.done - summary.skipped;
+      await upscaleEach(images, files, batch);
     } finally {
       await engine.close();
     }
@@ -185,6 +177,21 @@ async function upscaleAll(
   summary.interrupted = signal.aborted;
   summary.ms = performance.now() - started;
   return summary;
+}
+
+async function upscaleEach(images: string[], files: InputFile[], batch: Batch): Promise<void> {
+  try {
+    batch.engine.resolveModel(batch.options.scale, batch.options.model);
+  } catch (error) {
+    // No model for the scale: every file would fail the same way; say it once.
+    batch.reporter.failed(images.join(' '), (error as Error).message);
+    batch.summary.failed += files.length;
+    return;
+  }
+  for (const input of files) {
+    if (batch.signal.aborted) return;
+    await upscaleOne(input, batch);
+  }
 }
 
 async function upscaleOne(input: InputFile, batch: Batch): Promise<void> {

@@ -56,7 +56,8 @@ async function projectWithInstallScripts(names: string[]): Promise<string> {
   return dir;
 }
 
-describe('npm install configuration', () => {
+// npm takes seconds to start on a loaded machine: a safety net, not a speed check.
+describe('npm install configuration', { timeout: 60_000 }, () => {
   it('npm runs without warnings in the project', async () => {
     const { stderr } = await npm(['pkg', 'get', 'name'], process.cwd());
     expect(stderr).toBe('');
