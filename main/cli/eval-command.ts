@@ -3,7 +3,7 @@ import { evalMarkdown, runEval } from '../engine/eval.js';
 import { Engine, type Scale } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
-import { parsePositiveInt, parseScale } from './options.js';
+import { upscaleOptions } from './options.js';
 import { outputReport } from './report-output.js';
 
 interface EvalCliOptions extends EngineCliOptions {
@@ -21,9 +21,9 @@ export function evalCommand(): Command {
       'Score a model on HR photos: antialiased-bicubic LR, PSNR-Y/SSIM-Y (border = scale) next to bicubic',
     )
     .requiredOption('--hr <dir>', 'folder of high-resolution photos')
-    .option('-s, --scale <factor>', 'upscale factor: 2, 4 or 8', parseScale, 4 satisfies Scale)
-    .option('--steps <n>', 'DDIM steps (default: the model default, 1)', parsePositiveInt)
-    .option('--model <id>', 'model id (default: the first installed for the scale)')
+    .addOption(upscaleOptions.scale())
+    .addOption(upscaleOptions.steps())
+    .addOption(upscaleOptions.model())
     .option('--out <file>', 'write the JSON report there, and the markdown table beside it (.md)')
     .option('--json', 'print the JSON report instead of the table')
     .action(async function (this: Command, options: EvalCliOptions) {

@@ -1,7 +1,7 @@
 /** `yonos jobs …`: the background queue without the UI, for people and scripts. */
 import { Command, Option } from 'commander';
 import type { EnqueueRequest, Job, JobSelection, JobState } from '../shared/contract.js';
-import { collisionPolicySchema, jobStateSchema, outputFormatSchema } from '../shared/contract.js';
+import { collisionPolicySchema, jobStateSchema } from '../shared/contract.js';
 import {
   addEngineOptions,
   addJsonOption,
@@ -16,7 +16,7 @@ import {
   type EngineCliOptions,
   type JsonOption,
 } from './app-options.js';
-import { parsePositiveInt, parseScale, type Scale } from './options.js';
+import { parsePositiveInt, upscaleOptions, type Scale } from './options.js';
 
 type Options = DataDirOptions & JsonOption;
 
@@ -59,7 +59,7 @@ interface AddOptions extends Options {
   format?: EnqueueRequest['format'];
   quality?: number;
   out?: string;
-  name?: string;
+  name: string;
   collision: EnqueueRequest['collision'];
   recursive?: boolean;
   mirror: boolean;
@@ -73,18 +73,14 @@ function addCommand(): Command {
     'Queue photos and folders for upscaling (one batch); `yonos jobs run` processes them',
   )
     .argument('<paths...>', 'photos and folders')
-    .requiredOption('-s, --scale <factor>', 'upscale factor: 2, 4 or 8', parseScale)
-    .option('--model <id>', 'model id (default: the first installed for the scale)')
-    .option('--steps <n>', 'diffusion steps', parsePositiveInt)
-    .option('--tile <px>', 'tile size in input pixels', parsePositiveInt)
-    .addOption(
-      new Option('--format <format>', 'output format (default: the input’s)').choices(
-        outputFormatSchema.options,
-      ),
-    )
-    .option('--quality <q>', 'quality for jpg/webp/avif, 1-100', parsePositiveInt)
-    .option('-o, --out <dir>', 'output folder (default: next to each photo)')
-    .option('--name <template>', 'output name template, {name} and {scale}', '{name}_x{scale}')
+    .addOption(upscaleOptions.scale())
+    .addOption(upscaleOptions.model())
+    .addOption(upscaleOptions.steps())
+    .addOption(upscaleOptions.tile())
+    .addOption(upscaleOptions.format())
+    .addOption(upscaleOptions.quality())
+    .addOption(upscaleOptions.out())
+    .addOption(upscaleOptions.name())
     .addOption(
       new Option('--collision <policy>', 'when the output exists')
         .choices(collisionPolicySchema.options)
@@ -115,7 +111,7 @@ function toRequest(paths: string[], options: AddOptions): EnqueueRequest {
   return {
     inputs: paths,
     scale: options.scale,
-    template: options.name ?? '{name}_x{scale}',
+    template: options.name,
     mirror: options.mirror,
     priority: options.priority,
     recursive: options.recursive === true,

@@ -1,7 +1,38 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { defaultNameTemplate, outputFormats } from '../engine/index.js';
 
 export const supportedScales = [2, 4, 8] as const;
 export type Scale = (typeof supportedScales)[number];
+
+/**
+ * The options the upscaling commands (upscale, jobs add, watch, eval) share:
+ * one wording and one default each, so no command differs by accident.
+ */
+export const upscaleOptions = {
+  scale: () =>
+    new Option('-s, --scale <factor>', 'upscale factor: 2, 4 or 8')
+      .argParser(parseScale)
+      .default(4 satisfies Scale),
+  out: () => new Option('-o, --out <dir>', 'output folder (default: beside each photo)'),
+  model: () => new Option('--model <id>', 'model id (default: the first installed for the scale)'),
+  format: () =>
+    new Option(
+      '--format <format>',
+      'output format (default: the input’s; PNG for GIF and HEIC)',
+    ).choices(outputFormats),
+  name: () =>
+    new Option('--name <template>', 'output name; {name} and {scale} are replaced').default(
+      defaultNameTemplate,
+    ),
+  quality: () =>
+    new Option('--quality <q>', 'jpg/webp/avif quality, 1-100').argParser(parseQuality),
+  steps: () =>
+    new Option('--steps <n>', 'DDIM steps (default: the model’s, 1)').argParser(parsePositiveInt),
+  tile: () =>
+    new Option('--tile <n>', 'tile side in input pixels (default: automatic)').argParser(
+      parsePositiveInt,
+    ),
+};
 
 export function parseScale(value: string): Scale {
   const scale = supportedScales.find((candidate) => String(candidate) === value);
@@ -25,4 +56,10 @@ export function parsePositiveInt(value: string): number {
     throw new InvalidArgumentError('Expected a whole number of at least 1.');
   }
   return number;
+}
+
+export function parseQuality(value: string): number {
+  const quality = parsePositiveInt(value);
+  if (quality > 100) throw new InvalidArgumentError('Quality is a whole number from 1 to 100.');
+  return quality;
 }

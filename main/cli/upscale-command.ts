@@ -1,23 +1,29 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, Option } from 'commander';
 import {
-  defaultNameTemplate,
+  CancelledError,
   Engine,
   expandTemplate,
-  outputFormats,
+  isYonosOutput,
+  removeOrphanedTempFiles,
   resolveOutputPath,
   type CollisionPolicy,
   type OutputFormat,
+  type ResolvedOutput,
   type Scale,
 } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { desktopNotifier } from './desktop-notifier.js';
 import { engineOptionsFrom } from './engine-options.js';
-import { parsePositiveInt, parseScale } from './options.js';
+import { upscaleOptions } from './options.js';
 import { expandInputs, type InputFile } from './upscale-inputs.js';
 import {
   combinedReporter,
   humanReporter,
   jsonReporter,
+  type KeptReason,
   type UpscaleReporter,
   type UpscaleSummary,
 } from './upscale-report.js';
@@ -43,24 +49,21 @@ export function upscaleCommand(): Command {
   return addEngineOptions(new Command('upscale'))
     .description('Upscale photos (files or folders) 2×, 4× or 8×')
     .argument('<images...>', 'photos and folders of photos')
-    .option('-s, --scale <factor>', 'upscale factor: 2, 4 or 8', parseScale, 4 satisfies Scale)
-    .option('-o, --out <dir>', 'output folder (default: beside each photo)')
-    .addOption(
-      new Option('--format <format>', 'output format (default: the input format)').choices(
-        outputFormats,
-      ),
-    )
-    .option('--quality <q>', 'jpg/webp/avif quality, 1-100', parseQuality)
-    .option('--steps <n>', 'DDIM steps (default 1)', parsePositiveInt)
-    .option('--tile <n>', 'tile side in input pixels (default: automatic)', parsePositiveInt)
-    .option('--model <id>', 'model id (default: the first installed for the scale)')
-    .option(
-      '--name <template>',
-      'output name; {name} and {scale} are replaced',
-      defaultNameTemplate,
-    )
+    .addOption(upscaleOptions.scale())
+    .addOption(upscaleOptions.out())
+    .addOption(upscaleOptions.format())
+    .addOption(upscaleOptions.quality())
+    .addOption(upscaleOptions.steps())
+    .addOption(upscaleOptions.tile())
+    .addOption(upscaleOptions.model())
+    .addOption(upscaleOptions.name())
     .addOption(new Option('--skip-existing', 'skip photos whose output exists'))
-    .addOption(new Option('--overwrite', 'replace existing outputs').conflicts('skipExisting'))
+    .addOption(
+      new Option(
+        '--overwrite',
+        'replace earlier Yonos outputs (never inputs or others’ files)',
+      ).conflicts('skipExisting'),
+    )
     .option('-r, --recursive', 'include subfolders of folder arguments')
     .option('--json', 'print JSON Lines events instead of text')
     .option('--notify', 'also show progress as a desktop notification (with notify-send)')
@@ -76,21 +79,68 @@ export function upscaleCommand(): Command {
           : humanReporter(process.stdout, process.stderr);
       const notifier = options.notify === true ? desktopNotifier({ scale: options.scale }) : null;
       const reporter = notifier === null ? printer : combinedReporter([printer, notifier]);
-      const summary = await upscaleAll(images, options, reporter);
-      reporter.summary(summary);
-      process.exitCode = summary.interrupted ? 130 : summary.failed > 0 ? 1 : 0;
+      const interrupt = interruptOnSignals();
+      try {
+        const summary = await upscaleAll(images, options, reporter, interrupt.signal);
+        reporter.summary(summary);
+        const signal = interrupt.received();
+        process.exitCode =
+          signal !== null ? 128 + os.constants.signals[signal] : summary.failed > 0 ? 1 : 0;
+      } finally {
+        interrupt.dispose();
+      }
     });
+}
+
+/**
+ * Ctrl+C and SIGTERM stop the batch within one tile; the summary still goes
+ * out. The first signal removes the handlers, so a second one kills at once.
+ */
+function interruptOnSignals(): {
+  signal: AbortSignal;
+  received: () => NodeJS.Signals | null;
+  dispose: () => void;
+} {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | null = null;
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const dispose = (): void => {
+    for (const name of signals) process.off(name, onSignal);
+  };
+  function onSignal(name: NodeJS.Signals): void {
+    received = name;
+    dispose();
+    controller.abort();
+  }
+  for (const name of signals) process.on(name, onSignal);
+  return { signal: controller.signal, received: () => received, dispose };
+}
+
+/** What one `yonos upscale` run knows while it works through its photos. */
+interface Batch {
+  engine: Engine;
+  options: UpscaleCliOptions;
+  reporter: UpscaleReporter;
+  summary: UpscaleSummary;
+  signal: AbortSignal;
+  /** Identities (device:inode) of this run's inputs: never overwritten, even with --overwrite. */
+  inputs: Set<string>;
+  /** Outputs this run has written: a later photo of the same run does not overwrite them. */
+  written: Set<string>;
+  /** Output folders already cleared of temp files that crashed runs left. */
+  tidiedFolders: Set<string>;
 }
 
 async function upscaleAll(
   images: string[],
   options: UpscaleCliOptions,
   reporter: UpscaleReporter,
+  signal: AbortSignal,
 ): Promise<UpscaleSummary> {
   const started = performance.now();
-  const { files, problems } = await expandInputs(images, options.recursive === true);
+  const { files, problems, ownOutputs } = await expandInputs(images, options.recursive === true);
   const summary: UpscaleSummary = {
-    files: files.length + problems.length,
+    files: files.length + problems.length + ownOutputs.length,
     done: 0,
     skipped: 0,
     failed: 0,
@@ -102,56 +152,59 @@ async function upscaleAll(
     reporter.failed(problem.input, problem.message);
     summary.failed += 1;
   }
-  if (files.length > 0) {
+  for (const output of ownOutputs) {
+    reporter.skipped(output, { reason: 'a Yonos output' });
+    summary.skipped += 1;
+  }
+  if (files.length > 0 && !signal.aborted) {
     const engine = await Engine.create(engineOptionsFrom(options));
-    const interrupt = new AbortController();
-    const onSignal = (): void => {
-      interrupt.abort();
+    const batch: Batch = {
+      engine,
+      options,
+      reporter,
+      summary,
+      signal,
+      inputs: new Set(files.map(({ file }) => fileIdentity(file))),
+      written: new Set(),
+      tidiedFolders: new Set(),
     };
-    process.once('SIGINT', onSignal);
     try {
-      engine.resolveModel(options.scale, options.model);
-      for (const input of files) {
-        if (interrupt.signal.aborted) break;
-        await upscaleOne(engine, input, options, reporter, summary, interrupt.signal);
-      }
-    } catch (error) {
-      // No model for the scale: every file would fail the same way; say it once.
-      reporter.failed(images.join(' '), (error as Error).message);
-      summary.failed += files.length - summary.done - summary.skipped;
+      await upscaleEach(images, files, batch);
     } finally {
-      summary.interrupted = interrupt.signal.aborted;
-      process.off('SIGINT', onSignal);
       await engine.close();
     }
   }
+  summary.interrupted = signal.aborted;
   summary.ms = performance.now() - started;
   return summary;
 }
 
-async function upscaleOne(
-  engine: Engine,
-  { file, sourceRoot }: InputFile,
-  options: UpscaleCliOptions,
-  reporter: UpscaleReporter,
-  summary: UpscaleSummary,
-  signal: AbortSignal,
-): Promise<void> {
+async function upscaleEach(images: string[], files: InputFile[], batch: Batch): Promise<void> {
   try {
-    const target = resolveOutputPath({
-      input: file,
-      scale: options.scale,
-      template: options.name,
-      collision: collisionPolicy(options),
-      ...(options.out === undefined ? {} : { outDir: options.out }),
-      ...(options.out === undefined || sourceRoot === undefined ? {} : { sourceRoot }),
-      ...(options.format === undefined ? {} : { format: options.format }),
-    });
+    batch.engine.resolveModel(batch.options.scale, batch.options.model);
+  } catch (error) {
+    // No model for the scale: every file would fail the same way; say it once.
+    batch.reporter.failed(images.join(' '), (error as Error).message);
+    batch.summary.failed += files.length;
+    return;
+  }
+  for (const input of files) {
+    if (batch.signal.aborted) return;
+    await upscaleOne(input, batch);
+  }
+}
+
+async function upscaleOne(input: InputFile, batch: Batch): Promise<void> {
+  const { engine, options, reporter, summary, signal } = batch;
+  const { file } = input;
+  try {
+    const target = await chooseOutput(input, batch);
     if (target.action === 'skip') {
-      reporter.skipped(file, target.path);
+      reporter.skipped(file, { reason: 'output exists', output: target.path });
       summary.skipped += 1;
       return;
     }
+    tidyOutputFolder(path.dirname(target.path), batch);
     const result = await engine.upscaleFile(
       file,
       target.path,
@@ -165,21 +218,67 @@ async function upscaleOne(
       },
       { signal, onProgress: reporter.progress },
     );
+    batch.written.add(result.output);
     reporter.done(result);
     summary.done += 1;
   } catch (error) {
+    // The photo a signal interrupted is neither done nor failed; the summary says interrupted.
+    if (error instanceof CancelledError && signal.aborted) return;
     reporter.failed(file, (error as Error).message);
     summary.failed += 1;
   }
 }
 
+/**
+ * The output path for one photo. `--overwrite` replaces only our own earlier
+ * outputs: an input of this run, an output written earlier in it, or anyone
+ * else's file is kept, said so, and the photo gets a numbered name instead.
+ */
+async function chooseOutput(
+  { file, sourceRoot }: InputFile,
+  batch: Batch,
+): Promise<ResolvedOutput> {
+  const { options } = batch;
+  const request = {
+    input: file,
+    scale: options.scale,
+    template: options.name,
+    ...(options.out === undefined ? {} : { outDir: options.out }),
+    ...(options.out === undefined || sourceRoot === undefined ? {} : { sourceRoot }),
+    ...(options.format === undefined ? {} : { format: options.format }),
+  };
+  const target = resolveOutputPath({ ...request, collision: collisionPolicy(options) });
+  if (options.overwrite !== true || !existsSync(target.path)) return target;
+  const reason = await reasonToKeep(target.path, batch);
+  if (reason === null) return target;
+  batch.reporter.kept?.(file, target.path, reason);
+  return resolveOutputPath({ ...request, collision: 'increment' });
+}
+
+async function reasonToKeep(existing: string, batch: Batch): Promise<KeptReason | null> {
+  if (batch.inputs.has(fileIdentity(existing))) return 'an input of this run';
+  if (batch.written.has(existing)) return 'written earlier in this run';
+  return (await isYonosOutput(existing)) ? null : 'not written by Yonos';
+}
+
+/** Same device and inode: the same file under any name (links, case-insensitive file systems). */
+function fileIdentity(file: string): string {
+  try {
+    const { dev, ino } = statSync(file);
+    return `${String(dev)}:${String(ino)}`;
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+/** A run killed mid-photo (kill -9, power cut) left a temp file; the next run in that folder removes it. */
+function tidyOutputFolder(folder: string, batch: Batch): void {
+  if (batch.tidiedFolders.has(folder)) return;
+  batch.tidiedFolders.add(folder);
+  removeOrphanedTempFiles(folder);
+}
+
 function collisionPolicy(options: UpscaleCliOptions): CollisionPolicy {
   if (options.skipExisting === true) return 'skip';
   return options.overwrite === true ? 'overwrite' : 'increment';
-}
-
-function parseQuality(value: string): number {
-  const quality = parsePositiveInt(value);
-  if (quality > 100) throw new InvalidArgumentError('Quality is a whole number from 1 to 100.');
-  return quality;
 }

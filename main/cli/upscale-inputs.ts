@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isYonosOutput } from '../engine/index.js';
 
 /** What folder scans pick up; a file named explicitly is tried whatever its extension. */
 const imageExtensions = new Set([
@@ -28,12 +29,20 @@ export interface InputProblem {
   message: string;
 }
 
+export interface ExpandedInputs {
+  files: InputFile[];
+  problems: InputProblem[];
+  /** Our own outputs found in folders: skipped, so a re-run never upscales its results again. */
+  ownOutputs: string[];
+}
+
 export async function expandInputs(
   args: readonly string[],
   recursive: boolean,
-): Promise<{ files: InputFile[]; problems: InputProblem[] }> {
+): Promise<ExpandedInputs> {
   const files: InputFile[] = [];
   const problems: InputProblem[] = [];
+  const ownOutputs: string[] = [];
   const seen = new Set<string>();
   const add = (file: InputFile): void => {
     if (seen.has(file.file)) return;
@@ -47,12 +56,20 @@ export async function expandInputs(
     } else if ((await stat(resolved)).isDirectory()) {
       const found = await imagesIn(resolved, recursive);
       if (found.length === 0) problems.push({ input: arg, message: 'no images in this folder' });
-      for (const file of found) add({ file, sourceRoot: resolved });
+      for (const file of found) {
+        if (await isYonosOutput(file)) ownOutputs.push(file);
+        else add({ file, sourceRoot: resolved });
+      }
     } else {
+      // Named explicitly, even one of our outputs is upscaled: that is what was asked.
       add({ file: resolved });
     }
   }
-  return { files, problems };
+  return {
+    files,
+    problems,
+    ownOutputs: [...new Set(ownOutputs)].filter((file) => !seen.has(file)),
+  };
 }
 
 /** Images in a folder, sorted; hidden files and folders (ours: in-progress temp files) are skipped. */

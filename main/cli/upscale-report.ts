@@ -11,17 +11,25 @@ export interface UpscaleSummary {
   done: number;
   skipped: number;
   failed: number;
-  /** Ctrl+C stopped the batch; the photo in progress left no file behind. */
+  /** Ctrl+C or SIGTERM stopped the batch; the photo in progress left no file behind. */
   interrupted: boolean;
   ms: number;
 }
+
+/** Why a photo was not upscaled: its output exists (`--skip-existing`), or it is one of our outputs. */
+export type SkipReason = { reason: 'output exists'; output: string } | { reason: 'a Yonos output' };
+
+/** Why `--overwrite` left an existing file alone (the photo then gets a numbered name). */
+export type KeptReason =
+  'an input of this run' | 'written earlier in this run' | 'not written by Yonos';
 
 export interface UpscaleReporter {
   /** How many inputs the batch has, once folders are expanded. */
   start?: (files: number) => void;
   progress: (progress: UpscaleProgress) => void;
+  kept?: (input: string, path: string, reason: KeptReason) => void;
   done: (result: UpscaleResult) => void;
-  skipped: (input: string, output: string) => void;
+  skipped: (input: string, why: SkipReason) => void;
   failed: (input: string, message: string) => void;
   summary: (summary: UpscaleSummary) => void;
 }
@@ -54,8 +62,11 @@ export function jsonReporter(write: (line: string) => void): UpscaleReporter {
         model: r.modelId,
       });
     },
-    skipped: (input, output) => {
-      emit({ type: 'skipped', input, output, reason: 'output exists' });
+    kept: (input, path, reason) => {
+      emit({ type: 'kept', input, path, reason });
+    },
+    skipped: (input, why) => {
+      emit({ type: 'skipped', input, ...why });
     },
     failed: (input, message) => {
       emit({ type: 'error', input, message });
@@ -101,9 +112,14 @@ export function humanReporter(
         `${r.input} → ${r.output} (${r.width}×${r.height}, ${seconds(r.ms)}, ${r.device})\n`,
       );
     },
-    skipped: (input, output) => {
+    kept: (input, path, reason) => {
       stopBar();
-      stdout.write(`${input}: skipped, ${output} exists\n`);
+      stdout.write(`${input}: kept ${path} (${reason})\n`);
+    },
+    skipped: (input, why) => {
+      stopBar();
+      const detail = why.reason === 'output exists' ? `${why.output} exists` : why.reason;
+      stdout.write(`${input}: skipped, ${detail}\n`);
     },
     failed: (input, message) => {
       stopBar();
@@ -129,8 +145,11 @@ export function combinedReporter(reporters: UpscaleReporter[]): UpscaleReporter 
     done: (r) => {
       for (const reporter of reporters) reporter.done(r);
     },
-    skipped: (input, output) => {
-      for (const reporter of reporters) reporter.skipped(input, output);
+    kept: (input, path, reason) => {
+      for (const reporter of reporters) reporter.kept?.(input, path, reason);
+    },
+    skipped: (input, why) => {
+      for (const reporter of reporters) reporter.skipped(input, why);
     },
     failed: (input, message) => {
       for (const reporter of reporters) reporter.failed(input, message);

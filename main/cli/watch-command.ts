@@ -1,7 +1,7 @@
 /** `yonos watch <dir>`: headless watch mode, until Ctrl+C or SIGTERM. */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { OutputFormat } from '../engine/index.js';
-import { outputFormatSchema, type ServiceEvent } from '../shared/contract.js';
+import type { ServiceEvent } from '../shared/contract.js';
 import {
   addEngineOptions,
   addJsonOption,
@@ -13,7 +13,7 @@ import {
   type JsonOption,
 } from './app-options.js';
 import { describeJob } from './jobs-command.js';
-import { parseScale, type Scale } from './options.js';
+import { upscaleOptions, type Scale } from './options.js';
 
 interface WatchOptions extends EngineCliOptions, JsonOption {
   scale: Scale;
@@ -29,11 +29,11 @@ export function watchCommand(): Command {
       'Upscale photos as they land in a folder (and those that arrived while Yonos was not running)',
     )
     .argument('<dir>', 'folder to watch')
-    .requiredOption('-s, --scale <factor>', 'upscale factor: 2, 4 or 8', parseScale)
-    .option('-o, --out <dir>', 'output folder (default: next to each photo); ignored by the watch')
+    .addOption(upscaleOptions.scale())
+    .addOption(upscaleOptions.out())
     .option('-r, --recursive', 'watch subfolders too (mirrored under --out)')
-    .option('--model <id>', 'model id (default: the first installed for the scale)')
-    .addOption(new Option('--format <format>', 'output format').choices(outputFormatSchema.options))
+    .addOption(upscaleOptions.model())
+    .addOption(upscaleOptions.format())
     .action(async function (this: Command, dir: string, options: WatchOptions) {
       await withApp(this, appOptionsFrom(options), async (services, app) => {
         const stopLogging = app.events.subscribe((event) => {

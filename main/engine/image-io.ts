@@ -8,12 +8,13 @@
  * the original file as a metadata carrier: auto-oriented, resized to the
  * output size, zeroed (linear 0·x + 0) and OR-ed with our pixels, which puts
  * them in bit-exactly. libvips then writes the kept metadata with the new
- * dimensions and orientation 1.
+ * dimensions and orientation 1, and the XMP with our mark added
+ * (main/engine/output-marker.ts).
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { rename, stat } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
+import { cannotWrite } from './output-file.js';
+import { markedXmp, type OutputMark } from './output-marker.js';
 import type { PixelImage, Pixels } from './pipeline.js';
 import type { OutputFormat } from './types.js';
 
@@ -183,25 +184,29 @@ export interface EncodeRequest {
   colour: PixelImage;
   alpha: Pixels | null;
   output: string;
+  /** From reserveTempFile; the caller removes it when anything fails. */
+  temp: string;
   format: OutputFormat;
   quality?: number;
-  /** Last chance to abandon the write (cancellation); throwing removes the temp file. */
+  mark: OutputMark;
+  /** Last chance to abandon the write (cancellation). */
   beforeCommit?: () => void;
 }
 
-/** Encodes to a temp file beside `output`, then renames: readers never see a partial file. */
+/** Encodes into the reserved temp file beside `output`, then renames: readers never see a partial file. */
 export async function writeImageAtomically(request: EncodeRequest): Promise<void> {
-  const directory = path.dirname(request.output);
-  await mkdir(directory, { recursive: true });
-  const temp = path.join(directory, `.${path.basename(request.output)}.${randomUUID()}.part`);
-  try {
-    await encoder(request).toFile(temp);
-    request.beforeCommit?.();
-    await rename(temp, request.output);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
+  const { xmpAsString } = await sharp(request.source).metadata();
+  const xmp = markedXmp(xmpAsString, request.mark);
+  await encoder(request)
+    .withXmp(xmp)
+    .toFile(request.temp)
+    .catch((error: unknown) => {
+      throw cannotWrite(request.output, error);
+    });
+  request.beforeCommit?.();
+  await rename(request.temp, request.output).catch((error: unknown) => {
+    throw cannotWrite(request.output, error);
+  });
 }
 
 function encoder({ source, cmyk, colour, alpha, format, quality }: EncodeRequest): Sharp {
@@ -218,7 +223,7 @@ function encoder({ source, cmyk, colour, alpha, format, quality }: EncodeRequest
     .linear(0, 0)
     .boolean(asSharpInput(pixels), 'or', { raw: { width, height, channels } })
     .toColourspace(outputColourspace(colour, format));
-  carrier = cmyk ? carrier.keepExif().keepXmp() : carrier.keepMetadata();
+  carrier = cmyk ? carrier.keepExif() : carrier.keepMetadata();
   return withFormat(carrier, format, quality);
 }
 

@@ -2,6 +2,7 @@
  * One upscale, start to finish, inside the worker: decode → tiled inference
  * (with out-of-memory and provider fallbacks) → alpha → atomic encode.
  */
+import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import {
   checkOutputSize,
@@ -11,12 +12,13 @@ import {
   writeImageAtomically,
   type DecodedImage,
 } from './image-io.js';
+import { reserveTempFile } from './output-file.js';
 import { formatFromPath } from './output-path.js';
 import { upscalePixels, type PixelImage } from './pipeline.js';
 import { firstLine, isOutOfMemory, openWithFallback } from './providers.js';
 import { openModelSessions, type ModelSessions, type SessionModel } from './sessions.js';
 import { planTileSize, smallerTile } from './tile-size.js';
-import type { StageTimings, UpscaleProgress, UpscaleResult } from './types.js';
+import type { OutputFormat, StageTimings, UpscaleProgress, UpscaleResult } from './types.js';
 import type { UpscaleJob, WorkerSettings } from './worker-protocol.js';
 
 /** Thrown at a checkpoint once the caller has aborted. */
@@ -69,12 +71,30 @@ export async function runUpscaleJob(job: UpscaleJob, context: JobContext): Promi
   }
   const { scale } = job.model.manifest;
   context.checkpoint();
-  const decoded = await timed(timings, 'decode', () => readImage(job.input, defaultLimits));
-  const { width, height } = decoded.colour;
-  checkOutputSize(width * scale, height * scale, format, defaultLimits);
-  context.checkpoint();
-  const inference = await inferWithFallbacks(decoded.colour, job, context, timings, started);
-  await timed(timings, 'encode', () => encode(job, decoded, inference.image, format, context));
+  // Before any work, so an unwritable folder fails in a second, not after minutes of inference.
+  const temp = await reserveTempFile(job.output);
+  try {
+    const decoded = await timed(timings, 'decode', () => readImage(job.input, defaultLimits));
+    const { width, height } = decoded.colour;
+    checkOutputSize(width * scale, height * scale, format, defaultLimits);
+    context.checkpoint();
+    const inference = await inferWithFallbacks(decoded.colour, job, context, timings, started);
+    await timed(timings, 'encode', () =>
+      encode(job, decoded, inference.image, { format, temp }, context),
+    );
+    return result(job, inference, timings, started);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+function result(
+  job: UpscaleJob,
+  inference: Inference,
+  timings: StageTimings,
+  started: number,
+): UpscaleResult {
   return {
     input: job.input,
     output: job.output,
@@ -93,7 +113,7 @@ async function encode(
   job: UpscaleJob,
   decoded: DecodedImage,
   image: PixelImage,
-  format: NonNullable<UpscaleJob['options']['format']>,
+  target: { format: OutputFormat; temp: string },
   context: JobContext,
 ): Promise<void> {
   const alpha =
@@ -104,8 +124,9 @@ async function encode(
     colour: image,
     alpha,
     output: job.output,
-    format,
+    ...target,
     quality: job.options.quality,
+    mark: { modelId: job.model.id, scale: job.model.manifest.scale },
     beforeCommit: context.checkpoint,
   });
 }

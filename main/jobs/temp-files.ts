@@ -6,7 +6,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-/** The engine's temp name for `output` is `.<output name>.<uuid>.part` (main/engine/image-io.ts). */
+/** The engine's temp name for `output` is `.<output name>.<pid>.<uuid>.part` (main/engine/output-file.ts). */
 export function isTempFileOf(name: string, output: string): boolean {
   return name.startsWith(`.${path.basename(output)}.`) && name.endsWith('.part');
 }

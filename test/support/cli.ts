@@ -3,7 +3,7 @@
  * `npm run build` does, into a folder under node_modules/.cache (so its bare
  * imports resolve), and run as a child process with real exit codes.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -49,22 +49,48 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runYonos(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+export interface CliProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves once the process has exited (and been reaped). */
+  exited: Promise<CliRun>;
+}
+
+/**
+ * Starts the real `yonos` as a child process. `wrapper` runs it under another
+ * command (e.g. `setpriv …` or `unshare …`), which gets node and its arguments last.
+ */
+export async function startYonos(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  wrapper: string[] = [],
+): Promise<CliProcess> {
   const bin = await bundleCli();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const command = [...wrapper, process.execPath, bin, ...args];
+  const child = spawn(command[0] ?? process.execPath, command.slice(1), {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<CliRun>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
       resolve({ code, stdout, stderr });
     });
   });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+export async function runYonos(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  wrapper: string[] = [],
+): Promise<CliRun> {
+  return (await startYonos(args, env, wrapper)).exited;
 }
 
 /** The JSON Lines of a `--json` run. */

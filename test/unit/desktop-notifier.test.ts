@@ -68,7 +68,7 @@ describe('desktopNotifier', () => {
     notifier.done(result('/p/a.jpg'));
     now = 5000;
     notifier.failed('/p/b.jpg', 'not an image, or a format Yonos cannot read');
-    notifier.skipped('/p/c.jpg', '/p/c_x4.jpg');
+    notifier.skipped('/p/c.jpg', { reason: 'output exists', output: '/p/c_x4.jpg' });
     notifier.summary({ files: 3, done: 1, skipped: 1, failed: 1, interrupted: false, ms: 5000 });
 
     const calls = await waitFor(() => {
