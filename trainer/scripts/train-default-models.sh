@@ -16,5 +16,9 @@ if [[ ! -f runs/mix-rf0.25/decoder-x8/final.safetensors ]]; then
   .venv/bin/yonos-train pipeline "${data[@]}" "${v02[@]}" --scales 2,4,8 --realistic-fraction 0.25 \
     --ae-from runs/photo --unet-from runs/photo --out runs/mix-rf0.25
 fi
-.venv/bin/yonos-train pipeline "${data[@]}" --config configs/photo-v0.3.toml --scales 2,4,8 \
-  --diffusion-steps 400 --decoder-steps 500 --ae-from runs/photo --init-from runs/mix-rf0.25 --out runs/v0.3
+# The ×2 U-Net got 400 fine-tuning steps, the others 250 and every decoder 300 (what the session's CPU allowed):
+# a finished stage is skipped, so the second command only matters on a fresh run folder.
+v03=(--config configs/photo-v0.3.toml --scales 2,4,8 --ae-from runs/photo --init-from runs/mix-rf0.25 --out runs/v0.3)
+[[ -f runs/v0.3/unet-x2/final.safetensors ]] || \
+  .venv/bin/yonos-train pipeline "${data[@]}" "${v03[@]}" --scales 2 --diffusion-steps 400 --decoder-steps 300
+.venv/bin/yonos-train pipeline "${data[@]}" "${v03[@]}" --diffusion-steps 250 --decoder-steps 300
