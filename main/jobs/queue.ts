@@ -15,7 +15,13 @@ import type {
   UpscaleDevice,
 } from '../shared/contract.js';
 import type { EventBus } from '../shared/events.js';
-import { leaseExpiry, newLeaseOwner, type LeaseOwner } from '../shared/leases.js';
+import {
+  leaseExpiry,
+  leaseHolds,
+  newLeaseOwner,
+  type LeaseOwner,
+  type OwnerCheck,
+} from '../shared/leases.js';
 import type { Db } from '../library/db.js';
 import {
   countJobs,
@@ -76,6 +82,8 @@ export class JobQueue {
     private readonly events?: EventBus,
     /** This backend, as the holder of the leases on the jobs it runs. */
     readonly owner: LeaseOwner = newLeaseOwner(),
+    /** Whether another backend still runs; by default they all do, and only expiry frees their jobs. */
+    private readonly isAlive: OwnerCheck = () => true,
   ) {}
 
   // ---- adding --------------------------------------------------------------
@@ -222,26 +230,42 @@ export class JobQueue {
   }
 
   /**
-   * Crash recovery: a job left `running` whose lease expired (its process died,
-   * or froze for longer than a lease) goes back to the queue; with `ids`, only
+   * Crash recovery: a job left `running` by a backend that is gone, or whose
+   * lease expired (its backend froze), goes back to the queue; with `ids`, only
    * those. Its claimed output path is kept, so the next attempt can tell a
    * finished write (adopt it) from one that never completed (write again).
    */
   requeueInterrupted(ids?: number[], now = Date.now()): QueuedJob[] {
-    const selection = ids === undefined ? null : JSON.stringify(ids);
+    if (this.#lapsed(ids, now).length === 0) return [];
     const requeued = this.db
-      .prepare<[string, number, string | null, string | null], { id: number }>(
-        `UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL
-         WHERE state = 'running' AND lease_owner IS NOT ?
-           AND (lease_expires_at IS NULL OR lease_expires_at < ?)
-           AND (? IS NULL OR id IN (SELECT value FROM json_each(?)))
-         RETURNING id`,
-      )
-      .all(this.owner.id, now, selection, selection)
-      .map((row) => row.id);
+      .transaction(() => {
+        const lapsed = this.#lapsed(ids, now);
+        const requeue = this.db.prepare(
+          "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
+        );
+        for (const id of lapsed) requeue.run(id);
+        return lapsed;
+      })
+      .immediate();
     for (const id of requeued) this.changed(id);
     if (requeued.length > 0) this.#wake();
     return requeued.map((id) => this.get(id));
+  }
+
+  /** Running jobs of other backends whose lease no longer holds. */
+  #lapsed(ids: number[] | undefined, now: number): number[] {
+    return this.db
+      .prepare<[string], Pick<JobRow, 'id' | 'lease_owner' | 'lease_expires_at'>>(
+        `SELECT id, lease_owner, lease_expires_at FROM jobs
+         WHERE state = 'running' AND lease_owner IS NOT ?`,
+      )
+      .all(this.owner.id)
+      .filter(
+        (row) =>
+          (ids === undefined || ids.includes(row.id)) &&
+          !leaseHolds(row.lease_owner, row.lease_expires_at, this.isAlive, now),
+      )
+      .map((row) => row.id);
   }
 
   /**

@@ -15,7 +15,7 @@ import { WatchesBusyError, WatchManager } from '../watch/manager.js';
 import { WatchStore } from '../watch/store.js';
 import type { UpscaleDevice } from './contract.js';
 import { defaultDataDir } from './data-dir.js';
-import { DataDirUser } from './data-dir-users.js';
+import { DataDirUser, ownerIsAlive } from './data-dir-users.js';
 import { EventBus } from './events.js';
 import { heartbeatMs, NamedLeases, newLeaseOwner, type LeaseOwner } from './leases.js';
 import { SettingsStore } from './settings-store.js';
@@ -65,7 +65,9 @@ export class YonosApp {
     this.engineOptions = engineOptionsFor(dataDir, options);
     this.actionTargets = options.actionTargets ?? {};
     this.library = new Library(db, path.join(dataDir, 'thumbnails'), this.events);
-    this.queue = new JobQueue(db, this.library, this.events, owner);
+    const isAlive = (ownerId: string): boolean =>
+      ownerId === owner.id || ownerIsAlive(dataDir, ownerId);
+    this.queue = new JobQueue(db, this.library, this.events, owner, isAlive);
     this.runner = new JobRunner(this.queue, {
       // The settings' device applies from the next start; an explicit option wins.
       device: options.device ?? this.settings.get().device,
@@ -84,7 +86,7 @@ export class YonosApp {
           ? {}
           : { stabilityMs: options.watchStabilityMs }),
       },
-      new NamedLeases(db, owner),
+      new NamedLeases(db, owner, isAlive),
     );
     this.#heartbeat = setInterval(() => void this.#beat(), heartbeatMs).unref();
   }
@@ -150,10 +152,9 @@ export class YonosApp {
       });
   }
 
-  /** Renews this process's leases and its record as a user of the data directory. */
+  /** Renews this process's leases. */
   async #beat(): Promise<void> {
     try {
-      this.user.renew();
       this.queue.renewLeases();
       await this.watches.renewLease();
       if (this.#watchesWanted) await this.#startWatches();

@@ -1,81 +1,122 @@
 /**
- * Which Yonos processes have a data directory open, so `yonos library recover`
- * never pulls the database from under one of them. Each backend keeps a small
- * file under `<dataDir>/processes/` and renews its time stamp on its heartbeat;
- * a file not renewed for a lease's length belongs to a process that is gone.
- * Files, not the database: recover runs when the database cannot be trusted.
+ * Which Yonos processes have a data directory open, known without trusting
+ * process ids (the system reuses them: after a reboot, pid 1 is always alive).
+ * Each backend keeps, under `<dataDir>/processes/`, a label file and a lock:
+ * a tiny SQLite file it holds an exclusive lock on for as long as it runs. The
+ * system drops that lock the moment the process ends, however it ends (crash,
+ * kill -9, power cut), so "is its lock still held?" is exact and immediate.
+ * `yonos library recover` uses it to leave a library in use alone; leases use
+ * it to take back the work of a process that is gone without waiting them out.
  */
 import {
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
-  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { leaseMs, type LeaseOwner } from './leases.js';
+import Database from 'better-sqlite3';
+import type { LeaseOwner } from './leases.js';
 
-export function usersDir(dataDir: string): string {
+function usersDir(dataDir: string): string {
   return path.join(dataDir, 'processes');
 }
 
-/** Records `owner` as a user of the data directory until `leave`. */
+/** Owner ids are UUIDs; anything else (a row from elsewhere) names no file of ours. */
+const ownerIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function lockFile(dataDir: string, ownerId: string): string {
+  return path.join(usersDir(dataDir), `${ownerId}.lock`);
+}
+
+function labelFile(dataDir: string, ownerId: string): string {
+  return path.join(usersDir(dataDir), `${ownerId}.json`);
+}
+
+/** Records `owner` as a user of the data directory until `leave` (or until the process ends). */
 export class DataDirUser {
-  readonly #file: string;
-  readonly #record: string;
+  readonly #lock: Database.Database;
 
-  constructor(dataDir: string, owner: LeaseOwner) {
+  constructor(
+    private readonly dataDir: string,
+    private readonly owner: LeaseOwner,
+  ) {
     mkdirSync(usersDir(dataDir), { recursive: true });
-    this.#file = path.join(usersDir(dataDir), `${owner.id}.json`);
-    this.#record = `${JSON.stringify({ label: owner.label })}\n`;
-    writeFileSync(this.#file, this.#record);
-  }
-
-  /** The heartbeat: still here. */
-  renew(): void {
-    const now = new Date();
-    try {
-      utimesSync(this.#file, now, now);
-    } catch {
-      // Removed by hand, or by a process that took us for gone after a long freeze: say so again.
-      writeFileSync(this.#file, this.#record);
-    }
+    writeFileSync(labelFile(dataDir, owner.id), `${JSON.stringify({ label: owner.label })}\n`);
+    this.#lock = new Database(lockFile(dataDir, owner.id));
+    // Exclusive locking mode keeps the lock the first write takes until the connection closes.
+    this.#lock.pragma('journal_mode = OFF');
+    this.#lock.pragma('locking_mode = EXCLUSIVE');
+    this.#lock.pragma('user_version = 1');
   }
 
   leave(): void {
-    rmSync(this.#file, { force: true });
+    this.#lock.close();
+    removeRecord(this.dataDir, this.owner.id);
   }
 }
 
-/** The labels of the processes using the data directory now, except `exceptId`; stale records are removed. */
-export function dataDirUsers(dataDir: string, exceptId?: string, now = Date.now()): string[] {
+/** Whether the backend with this owner id is still running (on this data directory). */
+export function ownerIsAlive(dataDir: string, ownerId: string): boolean {
+  if (!ownerIdPattern.test(ownerId) || !existsSync(lockFile(dataDir, ownerId))) return false;
+  let probe: Database.Database | undefined;
+  try {
+    probe = new Database(lockFile(dataDir, ownerId), { fileMustExist: true, timeout: 0 });
+    probe.pragma('user_version');
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return true;
+    // Removed meanwhile: its owner just left.
+    if (!existsSync(lockFile(dataDir, ownerId))) return false;
+    throw error;
+  } finally {
+    probe?.close();
+  }
+}
+
+/** The labels of the processes using the data directory now, except `exceptId`; records of gone ones are removed. */
+export function dataDirUsers(dataDir: string, exceptId?: string): string[] {
   let names: string[];
   try {
-    names = readdirSync(usersDir(dataDir)).filter((name) => name.endsWith('.json'));
+    names = readdirSync(usersDir(dataDir));
   } catch {
     return [];
   }
   const users: string[] = [];
-  for (const name of names) {
-    if (name === `${exceptId}.json`) continue;
-    const file = path.join(usersDir(dataDir), name);
-    const label = liveLabel(file, now);
-    if (label === undefined) rmSync(file, { force: true });
-    else if (label !== null) users.push(label);
+  for (const name of names.filter((entry) => entry.endsWith('.lock'))) {
+    const ownerId = name.slice(0, -'.lock'.length);
+    if (ownerId === exceptId) continue;
+    if (ownerIsAlive(dataDir, ownerId)) users.push(readLabel(dataDir, ownerId));
+    else if (isOld(lockFile(dataDir, ownerId))) removeRecord(dataDir, ownerId);
   }
   return users;
 }
 
-/** The label of a fresh record; undefined when stale; null when it vanished meanwhile. */
-function liveLabel(file: string, now: number): string | undefined | null {
+/** A lock a minute old is not one whose owner is still starting up (made, not yet taken). */
+function isOld(file: string): boolean {
   try {
-    if (statSync(file).mtimeMs < now - leaseMs) return undefined;
-    const record = JSON.parse(readFileSync(file, 'utf8')) as { label?: unknown };
-    return typeof record.label === 'string' ? record.label : 'a Yonos process';
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    return 'a Yonos process';
+    return statSync(file).mtimeMs < Date.now() - 60_000;
+  } catch {
+    return false;
   }
+}
+
+function readLabel(dataDir: string, ownerId: string): string {
+  try {
+    const record = JSON.parse(readFileSync(labelFile(dataDir, ownerId), 'utf8')) as {
+      label?: unknown;
+    };
+    if (typeof record.label === 'string') return record.label;
+  } catch {
+    // Being written, or lost: the process is there all the same.
+  }
+  return 'a Yonos process';
+}
+
+function removeRecord(dataDir: string, ownerId: string): void {
+  rmSync(lockFile(dataDir, ownerId), { force: true });
+  rmSync(labelFile(dataDir, ownerId), { force: true });
 }

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createServices } from '../../main/shared/services.js';
 import type { ServiceEvent } from '../../main/shared/contract.js';
 import { YonosApp } from '../../main/shared/app.js';
+import { ownerIsAlive } from '../../main/shared/data-dir-users.js';
+import { NamedLeases } from '../../main/shared/leases.js';
 import { writePhoto } from '../support/images.js';
 import { abandon } from '../support/jobs.js';
 import { must } from '../support/must.js';
@@ -80,6 +82,26 @@ describe('enqueueing', () => {
     });
     expect(result.jobIds).toHaveLength(1);
     expect(result.failed.map((failure) => failure.path)).toEqual(['/no/such/photo.jpg']);
+  });
+});
+
+describe('named leases', () => {
+  it('let one backend at a time hold one, named to the others, until it leaves or is gone', async () => {
+    const app = await tempApp({ processName: 'yonos serve' });
+    const other = YonosApp.open({ dataDir: app.dataDir, processName: 'yonos watch' });
+    onCleanup(() => other.close());
+    const leases = (backend: YonosApp) =>
+      new NamedLeases(backend.db, backend.owner, (id) => ownerIsAlive(backend.dataDir, id));
+    expect(leases(app).acquire('thing')).toBe(true);
+    expect(leases(app).acquire('thing')).toBe(true);
+    expect(leases(other).acquire('thing')).toBe(false);
+    expect(leases(other).holder('thing')).toBe(`yonos serve (pid ${process.pid})`);
+    leases(app).release('thing');
+    expect(leases(other).acquire('thing')).toBe(true);
+    // The holder's process ends without a word: its lease is free at once.
+    other.db.prepare("UPDATE leases SET owner = 'gone-process'").run();
+    expect(leases(app).holder('thing')).toBeNull();
+    expect(leases(app).acquire('thing')).toBe(true);
   });
 });
 
@@ -202,6 +224,23 @@ describe('crash recovery bookkeeping', () => {
     expect(app.queue.get(ours.id).state).toBe('running');
     expect(app.queue.get(theirs.id).state).toBe('running');
     expect(app.queue.get(orphan.id).settings.modelId).toBe('some-model');
+  });
+
+  it('takes a job back from a backend that froze past its lease, which then lets it go', async () => {
+    const { app, services, files } = await appWithPhotos(1);
+    const { jobIds } = await services.jobsEnqueue({ inputs: files, scale: 2 });
+    const frozen = YonosApp.open({ dataDir: app.dataDir });
+    onCleanup(() => frozen.close());
+    const job = must(frozen.queue.claimNext('auto'));
+    expect(app.queue.requeueInterrupted()).toEqual([]);
+    // No heartbeat for longer than a lease: still running, but no longer trusted.
+    app.db.prepare('UPDATE jobs SET lease_expires_at = 1 WHERE id = ?').run(job.id);
+
+    expect(app.queue.requeueInterrupted().map((requeued) => requeued.id)).toEqual(jobIds);
+    expect(must(app.queue.claimNext('auto')).id).toBe(job.id);
+    // Waking up, the frozen backend learns at its next progress report that the job is gone.
+    expect(frozen.queue.saveProgress(job.id, 0.5)).toBe(false);
+    expect(app.queue.saveProgress(job.id, 0.5)).toBe(true);
   });
 
   it('takes a stale running job back on retry, whatever pid it names', async () => {
