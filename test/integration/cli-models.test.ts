@@ -23,12 +23,10 @@ describe('yonos models', () => {
     expect(listed.models.filter((model) => model.id === 'yonos-photo-x4')).toEqual([
       expect.objectContaining({ builtIn: true }),
     ]);
-    expect(listed.problems).toEqual([
-      {
-        dir: trained,
-        message: expect.stringMatching(/^id "yonos-photo-x4" is the built-in model's .*--name/),
-      },
-    ]);
+    expect(listed.problems.map((problem) => problem.dir)).toEqual([trained]);
+    expect(listed.problems[0]?.message).toMatch(
+      /^id "yonos-photo-x4" is the built-in model's .*--name/,
+    );
 
     const text = await runYonos(['models', '--models', path.dirname(trained)], env);
     expect(text.stdout).toContain(
