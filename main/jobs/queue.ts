@@ -485,6 +485,15 @@ export class JobQueue {
     );
   }
 
+  /** Whether `file` is recorded as the output of a job other than `jobId`. */
+  isOutputOfAnotherJob(file: string, jobId: number): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM versions WHERE path = ? AND job_id IS NOT ?')
+        .get(file, jobId) !== undefined
+    );
+  }
+
   /** Whether a watch folder already queued this file (in any state). */
   watchHasJobFor(watchId: number, input: string): boolean {
     return (

@@ -178,6 +178,8 @@ export class JobRunner {
         return decision;
       }
       await delay(this.options.pollMs ?? 2000, undefined, { signal });
+      // The job writing there may be one whose process is gone: it goes back to the queue.
+      this.recover();
     }
   }
 
@@ -188,7 +190,9 @@ export class JobRunner {
    */
   #decideOutput(job: QueuedJob): OutputDecision {
     const { settings } = job;
-    if (job.outputClaimed) {
+    // Unless another job has recorded the file there since (it took the path over
+    // while this job's process was gone): then it is decided afresh, like any other.
+    if (job.outputClaimed && !this.queue.isOutputOfAnotherJob(job.output, job.id)) {
       const adopt = existsSync(job.output) && settings.collision !== 'overwrite';
       return { kind: adopt ? 'adopt' : 'write', path: job.output };
     }

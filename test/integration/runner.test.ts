@@ -158,6 +158,31 @@ describe('the job runner', () => {
     expect(await readdir(out)).toEqual(['same_x2.jpg']);
   });
 
+  it('takes over a path claimed by a job whose process died, and that job then skips it', async () => {
+    const { app, services, folder } = await setup(0);
+    const out = await tempDir();
+    const first = await writePhoto(path.join(folder, 'a/same.jpg'), { seed: 1 });
+    const second = await writePhoto(path.join(folder, 'b/same.jpg'), { seed: 2 });
+    const target = path.join(out, 'same_x2.jpg');
+    const dead = await services.jobsEnqueue({ inputs: [first], scale: 2, outDir: out });
+    const claimed = must(app.queue.claimNext('auto'));
+    app.queue.claimOutput(claimed.id, target, 'yonos-tiny-x2');
+    abandon(app, claimed.id);
+    const live = await services.jobsEnqueue({ inputs: [second], scale: 2, outDir: out });
+    // The live job runs first; the dead one is requeued meanwhile.
+    app.db.prepare('UPDATE jobs SET priority = 9 WHERE id = ?').run(live.jobIds[0]);
+
+    await app.runner.runUntilIdle();
+    expect(app.queue.get(live.jobIds[0] ?? 0)).toMatchObject({ state: 'done', output: target });
+    // Not "adopted": the file there is the other job's upscale of another photo.
+    expect(app.queue.get(dead.jobIds[0] ?? 0)).toMatchObject({
+      state: 'skipped',
+      error: `${target} already exists`,
+    });
+    const photo = app.library.photo(must(app.queue.get(dead.jobIds[0] ?? 0).photoId));
+    expect(photo.versions).toEqual([]);
+  });
+
   it('cancels a running job: no output and no partial file', async () => {
     const app = await tempApp({ modelDirs: [fixtureModelsDir], pollMs: 50 });
     const services = createServices(app);
