@@ -78,7 +78,8 @@ export function scanModels(sources: readonly ModelSource[]): ModelScan {
     ),
   );
   for (const entry of loaded) {
-    if (entry instanceof PackageError) scan.problems.push({ dir: entry.dir, message: entry.message });
+    if (entry instanceof PackageError)
+      scan.problems.push({ dir: entry.dir, message: entry.message });
     else {
       const problem = idProblem(entry, builtIns.get(entry.id), scan.models);
       if (problem === null) scan.models.push(entry);

@@ -15,13 +15,7 @@ import type {
   UpscaleDevice,
 } from '../shared/contract.js';
 import type { EventBus } from '../shared/events.js';
-import {
-  leaseExpiry,
-  leaseHolds,
-  newLeaseOwner,
-  type LeaseOwner,
-  type OwnerCheck,
-} from '../shared/leases.js';
+import { leaseExpiry, leaseHolds, type LeaseOwner, type OwnerCheck } from '../shared/leases.js';
 import type { Db } from '../library/db.js';
 import {
   countJobs,
@@ -79,11 +73,11 @@ export class JobQueue {
   constructor(
     private readonly db: Db,
     private readonly library: Library,
-    private readonly events?: EventBus,
     /** This backend, as the holder of the leases on the jobs it runs. */
-    readonly owner: LeaseOwner = newLeaseOwner(),
-    /** Whether another backend still runs; by default they all do, and only expiry frees their jobs. */
-    private readonly isAlive: OwnerCheck = () => true,
+    readonly owner: LeaseOwner,
+    /** Whether the backend behind another owner id still runs. */
+    private readonly isAlive: OwnerCheck,
+    private readonly events?: EventBus,
   ) {}
 
   // ---- adding --------------------------------------------------------------

@@ -83,7 +83,7 @@ export class JobRunner {
 
   async #work(untilIdle: boolean): Promise<void> {
     while (!this.#stopping) {
-      // Jobs another process left behind come back as their leases run out.
+      // Jobs of a process that is gone, or froze past its lease, go back to the queue.
       this.recover();
       const job = this.queue.claimNext(this.options.device);
       if (job !== null) {

@@ -1,7 +1,7 @@
 /**
  * Opens the library database: WAL, foreign keys, an integrity check at start,
  * and migrations with a backup copy taken first. A damaged file is never
- * touched; `setAsideDamagedDatabase` is the way out the error message names.
+ * touched; `recoverLibrary` (recover.ts) is the way out the error message names.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -30,7 +30,8 @@ export class DamagedDatabaseError extends Error {
     super(
       `The library database ${file} is damaged (${detail}). Your photos and enhanced files are ` +
         'not affected. Run `yonos library recover` to set the damaged file aside (it is kept, ' +
-        'never deleted) and start a fresh library, then import your folders again.',
+        'never deleted) and go back to the newest daily backup, or start a fresh library; then ' +
+        'import your folders again.',
     );
     this.name = 'DamagedDatabaseError';
   }

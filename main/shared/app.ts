@@ -49,7 +49,10 @@ export class YonosApp {
   /** A second engine for previews, so a preview never waits behind the queue. */
   #previewEngine: Promise<Engine> | null = null;
   readonly #heartbeat: NodeJS.Timeout;
-  /** Set while another process runs the watch folders and this one would run them (app, serve). */
+  #beating: Promise<void> | null = null;
+  /** The app and serve run every saved watch folder; other modes only what they start. */
+  #runsAllWatches = false;
+  /** Set while another process runs the watch folders and this one would run them. */
   #watchesWanted = false;
   #keepsBackups = false;
   #backup: Promise<void> | null = null;
@@ -67,7 +70,7 @@ export class YonosApp {
     this.library = new Library(db, path.join(dataDir, 'thumbnails'), this.events);
     const isAlive = (ownerId: string): boolean =>
       ownerId === owner.id || ownerIsAlive(dataDir, ownerId);
-    this.queue = new JobQueue(db, this.library, this.events, owner, isAlive);
+    this.queue = new JobQueue(db, this.library, owner, isAlive, this.events);
     this.runner = new JobRunner(this.queue, {
       // The settings' device applies from the next start; an explicit option wins.
       device: options.device ?? this.settings.get().device,
@@ -88,7 +91,11 @@ export class YonosApp {
       },
       new NamedLeases(db, owner, isAlive),
     );
-    this.#heartbeat = setInterval(() => void this.#beat(), heartbeatMs).unref();
+    this.#heartbeat = setInterval(() => {
+      this.#beating ??= this.#beat().finally(() => {
+        this.#beating = null;
+      });
+    }, heartbeatMs).unref();
   }
 
   /**
@@ -112,6 +119,7 @@ export class YonosApp {
   async startBackground(): Promise<void> {
     this.keepDailyBackups();
     this.runner.start();
+    this.#runsAllWatches = true;
     await this.#startWatches();
     void this.library.refresh().catch((error: unknown) => {
       console.error('yonos: checking the library originals failed:', error);
@@ -156,7 +164,12 @@ export class YonosApp {
   async #beat(): Promise<void> {
     try {
       this.queue.renewLeases();
-      await this.watches.renewLease();
+      if (!(await this.watches.renewLease())) {
+        console.error(
+          'yonos: another process took over the watch folders while this one was frozen.',
+        );
+        this.#watchesWanted = this.#runsAllWatches;
+      }
       if (this.#watchesWanted) await this.#startWatches();
       if (this.#keepsBackups) this.#backUp();
     } catch (error) {
@@ -171,6 +184,7 @@ export class YonosApp {
 
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
+    await this.#beating;
     this.#watchesWanted = false;
     this.#keepsBackups = false;
     await this.#backup;

@@ -94,11 +94,13 @@ export class WatchManager {
   /**
    * The heartbeat. A lease lost means this process froze past its expiry and
    * another one runs the watches now: ours stop, so files are not queued twice.
+   * Returns false then.
    */
-  async renewLease(): Promise<void> {
-    if (!this.#holdsLease || this.leases.renew(leaseName)) return;
+  async renewLease(): Promise<boolean> {
+    if (!this.#holdsLease || this.leases.renew(leaseName)) return true;
     this.#holdsLease = false;
     await this.stopAll();
+    return false;
   }
 
   #releaseLease(): void {
