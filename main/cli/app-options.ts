@@ -5,6 +5,7 @@ import { deviceSchema, type UpscaleDevice } from '../shared/contract.js';
 import { createServices } from '../shared/services.js';
 import type { ServiceHandlers } from '../shared/contract.js';
 import { DamagedDatabaseError, NewerDatabaseError } from '../library/db.js';
+import { WatchesBusyError } from '../watch/manager.js';
 
 export interface DataDirOptions {
   dataDir?: string;
@@ -70,26 +71,37 @@ export function appOptionsFrom(options: DataDirOptions & Partial<EngineCliOption
   };
 }
 
+/** Errors whose message says all a person needs: printed as one line, exit code 1. */
+const explainedErrors = [DamagedDatabaseError, NewerDatabaseError, WatchesBusyError];
+
 /** Opens the backend for one command, and closes it however the command ends. */
 export async function withApp<T>(
   command: Command,
   options: AppOptions,
   run: (services: ServiceHandlers, app: YonosApp) => Promise<T> | T,
 ): Promise<T> {
-  let app: YonosApp;
   try {
-    app = YonosApp.open(options);
+    const app = YonosApp.open({ processName: commandPath(command), ...options });
+    try {
+      return await run(createServices(app), app);
+    } finally {
+      await app.close();
+    }
   } catch (error) {
-    if (error instanceof DamagedDatabaseError || error instanceof NewerDatabaseError) {
-      command.error(error.message);
+    if (explainedErrors.some((type) => error instanceof type)) {
+      command.error((error as Error).message);
     }
     throw error;
   }
-  try {
-    return await run(createServices(app), app);
-  } finally {
-    await app.close();
+}
+
+/** "yonos jobs run": how other processes name this one. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let current: Command | null = command; current !== null; current = current.parent) {
+    names.unshift(current.name());
   }
+  return names.join(' ');
 }
 
 /** JSON for scripts, or a readable rendering for people. */

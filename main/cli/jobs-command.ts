@@ -100,6 +100,9 @@ function addCommand(): Command {
       print(options, result, () =>
         [
           `Batch ${result.batchId}: queued ${result.jobIds.length} job(s).`,
+          ...result.duplicates.map(
+            (duplicate) => `  already queued: ${duplicate.path} (job ${duplicate.jobId})`,
+          ),
           ...result.failed.map((failure) => `  not queued: ${failure.path}: ${failure.error}`),
         ].join('\n'),
       );
@@ -247,6 +250,7 @@ function runCommand(): Command {
         });
         try {
           if (options.wait === true) {
+            app.keepDailyBackups();
             app.runner.start();
             await untilInterrupted();
           } else {

@@ -1,6 +1,6 @@
 /** `yonos library …`: the photo library without the UI, for people and scripts. */
 import { Command, Option } from 'commander';
-import { databasePath, setAsideDamagedDatabase } from '../library/db.js';
+import { recoverLibrary, RecoverRefusedError } from '../library/recover.js';
 import { defaultDataDir } from '../shared/data-dir.js';
 import type { LibraryQuery, Photo } from '../shared/contract.js';
 import { librarySortSchema, photoStatusSchema } from '../shared/contract.js';
@@ -202,15 +202,23 @@ function removeCommand(): Command {
 function recoverCommand(): Command {
   return dataCommand(
     'recover',
-    'Set a damaged library database aside and start a fresh one',
-  ).action(function (options: Options) {
-    const file = databasePath(options.dataDir ?? defaultDataDir());
-    const setAside = setAsideDamagedDatabase(file);
-    const result = { database: file, setAside };
-    print(options, result, () =>
-      setAside === null
-        ? `No database at ${file}; nothing to recover.`
-        : `Moved ${file} to ${setAside}. The next start creates a fresh library; import your folders again.`,
-    );
+    'Set a damaged library database aside; restore the newest daily backup, or start fresh',
+  ).action(function (this: Command, options: Options) {
+    let result;
+    try {
+      result = recoverLibrary(options.dataDir ?? defaultDataDir());
+    } catch (error) {
+      if (error instanceof RecoverRefusedError) this.error(error.message);
+      throw error;
+    }
+    const { database, setAside, restored } = result;
+    print(options, result, () => {
+      if (setAside === null) return `No database at ${database}; nothing to recover.`;
+      const next =
+        restored === null
+          ? 'The next start creates a fresh library; import your folders again.'
+          : `Restored the backup ${restored}; import your folders again to add what changed since.`;
+      return `Moved ${database} to ${setAside}. ${next}`;
+    });
   });
 }

@@ -36,6 +36,9 @@ export function watchCommand(): Command {
     .addOption(upscaleOptions.format())
     .action(async function (this: Command, dir: string, options: WatchOptions) {
       await withApp(this, appOptionsFrom(options), async (services, app) => {
+        // Before saving anything: a second process on this library stops here.
+        app.watches.reserve();
+        app.keepDailyBackups();
         const stopLogging = app.events.subscribe((event) => {
           logEvent(options, event);
         });

@@ -12,7 +12,8 @@ import {
   type WebContents,
 } from 'electron';
 import { LaunchBatchRunner } from '../launch/launch-batch-runner.js';
-import { DamagedDatabaseError, setAsideDamagedDatabase } from '../library/db.js';
+import { DamagedDatabaseError } from '../library/db.js';
+import { recoverLibrary, RecoverRefusedError } from '../library/recover.js';
 import { YonosApp } from '../shared/app.js';
 import { recordRunningApp } from '../shared/app-instance.js';
 import type { ServiceHandlers } from '../shared/contract.js';
@@ -49,6 +50,7 @@ function openBackend(): YonosApp | null {
   // is the bare Electron binary, which can't start Yonos on its own.
   const options = {
     actionTargets: app.isPackaged ? { app: process.env.APPIMAGE ?? process.execPath } : {},
+    processName: 'the Yonos app',
   };
   try {
     return YonosApp.open(options);
@@ -58,13 +60,19 @@ function openBackend(): YonosApp | null {
       type: 'error',
       title: 'Yonos library damaged',
       message: 'The library database is damaged.',
-      detail: `${error.file}\n\nYour photos and enhanced files are not affected. Yonos can set the damaged file aside (it is kept) and start a fresh library; import your folders again afterwards.`,
-      buttons: ['Start a fresh library', 'Quit'],
+      detail: `${error.file}\n\nYour photos and enhanced files are not affected. Yonos can set the damaged file aside (it is kept) and go back to the newest daily backup, or start a fresh library; import your folders again afterwards.`,
+      buttons: ['Recover the library', 'Quit'],
       defaultId: 0,
       cancelId: 1,
     });
     if (choice !== 0) return null;
-    setAsideDamagedDatabase(error.file);
+    try {
+      recoverLibrary(path.dirname(error.file));
+    } catch (refused) {
+      if (!(refused instanceof RecoverRefusedError)) throw refused;
+      dialog.showErrorBox('Yonos library not recovered', refused.message);
+      return null;
+    }
     return YonosApp.open(options);
   }
 }

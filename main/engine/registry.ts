@@ -62,14 +62,63 @@ export function modelSources(options: {
   return sources;
 }
 
+/**
+ * Every model package in the sources. Built-in ids are reserved: a user package
+ * with one (a trained model that kept the shipped id) is refused and reported,
+ * so it never hides the built-in nor passes itself off as it.
+ */
 export function scanModels(sources: readonly ModelSource[]): ModelScan {
   const scan: ModelScan = { models: [], problems: [] };
-  for (const source of sources) {
-    for (const dir of candidateModelDirs(source, scan.problems)) {
-      addModel(dir, source.builtIn, scan);
+  const loaded = sources.flatMap((source) =>
+    candidateModelDirs(source, scan.problems).map((dir) => loadCandidate(dir, source.builtIn)),
+  );
+  const builtIns = new Map(
+    loaded.flatMap((entry) =>
+      entry instanceof PackageError || !entry.builtIn ? [] : [[entry.id, entry]],
+    ),
+  );
+  for (const entry of loaded) {
+    if (entry instanceof PackageError)
+      scan.problems.push({ dir: entry.dir, message: entry.message });
+    else {
+      const problem = idProblem(entry, builtIns.get(entry.id), scan.models);
+      if (problem === null) scan.models.push(entry);
+      else scan.problems.push({ dir: entry.dir, message: problem });
     }
   }
   return scan;
+}
+
+class PackageError extends Error {
+  constructor(
+    readonly dir: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function loadCandidate(dir: string, builtIn: boolean): ModelInfo | PackageError {
+  try {
+    return loadModelInfo(dir, builtIn);
+  } catch (error) {
+    return new PackageError(dir, (error as Error).message);
+  }
+}
+
+function idProblem(
+  model: ModelInfo,
+  builtIn: ModelInfo | undefined,
+  accepted: readonly ModelInfo[],
+): string | null {
+  if (!model.builtIn && builtIn !== undefined) {
+    return (
+      `id "${model.id}" is the built-in model's (${builtIn.dir}); a model you train needs its ` +
+      'own id: export it with `yonos-train pipeline --name …`'
+    );
+  }
+  const earlier = accepted.find((known) => known.id === model.id);
+  return earlier === undefined ? null : `id "${model.id}" is already taken by ${earlier.dir}`;
 }
 
 /** A source folder is either one model package or a folder of them. */
@@ -84,19 +133,6 @@ function candidateModelDirs(source: ModelSource, problems: ModelProblem[]): stri
     .map((entry) => path.join(source.dir, entry.name))
     .filter((dir) => existsSync(path.join(dir, 'manifest.json')))
     .sort();
-}
-
-function addModel(dir: string, builtIn: boolean, scan: ModelScan): void {
-  try {
-    const model = loadModelInfo(dir, builtIn);
-    const earlier = scan.models.find((known) => known.id === model.id);
-    if (earlier !== undefined) {
-      throw new Error(`id "${model.id}" is already taken by ${earlier.dir}`);
-    }
-    scan.models.push(model);
-  } catch (error) {
-    scan.problems.push({ dir, message: (error as Error).message });
-  }
 }
 
 /** Reads and validates one model package; throws an Error naming the problem. */

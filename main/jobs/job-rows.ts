@@ -23,7 +23,9 @@ export interface JobRow {
   state: JobState;
   progress: number;
   attempts: number;
-  worker_pid: number | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  work_key: string | null;
   error: string | null;
   created_at: number;
   started_at: number | null;

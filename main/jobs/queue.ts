@@ -3,6 +3,7 @@
  * can be shared by the app, `yonos serve` and CLI commands on the same data
  * directory. Only this module writes job states; the runner asks it to.
  */
+import { createHash } from 'node:crypto';
 import type {
   Batch,
   Job,
@@ -14,6 +15,7 @@ import type {
   UpscaleDevice,
 } from '../shared/contract.js';
 import type { EventBus } from '../shared/events.js';
+import { leaseExpiry, leaseHolds, type LeaseOwner, type OwnerCheck } from '../shared/leases.js';
 import type { Db } from '../library/db.js';
 import {
   countJobs,
@@ -21,6 +23,7 @@ import {
   listJobs,
   publicJob,
   readJob,
+  toJob,
   type JobRow,
   type QueuedJob,
 } from './job-rows.js';
@@ -40,6 +43,13 @@ export interface NewBatch {
   priority: number;
   device: UpscaleDevice;
   watchId?: number | null;
+}
+
+/** What enqueueing did with each job: added, or left out as work already queued. */
+export interface AddedJobs {
+  batchId: number;
+  jobIds: number[];
+  duplicates: { path: string; jobId: number }[];
 }
 
 export interface FinishedOutput {
@@ -63,57 +73,83 @@ export class JobQueue {
   constructor(
     private readonly db: Db,
     private readonly library: Library,
+    /** This backend, as the holder of the leases on the jobs it runs. */
+    readonly owner: LeaseOwner,
+    /** Whether the backend behind another owner id still runs. */
+    private readonly isAlive: OwnerCheck,
     private readonly events?: EventBus,
   ) {}
 
   // ---- adding --------------------------------------------------------------
 
-  addBatch(batch: NewBatch, jobs: NewJob[]): { batchId: number; jobIds: number[] } {
+  /**
+   * Adds a batch. A job that would redo work already queued, running or paused
+   * (same photo content, settings and destination), from this process or
+   * another, is left out and reported with the job that does it.
+   */
+  addBatch(batch: NewBatch, jobs: NewJob[]): AddedJobs {
     const now = Date.now();
-    const result = this.db.transaction(() => {
-      const batchId = Number(
-        this.db
-          .prepare(
-            'INSERT INTO batches (label, priority, watch_id, created_at) VALUES (?, ?, ?, ?)',
-          )
-          .run(batch.label, batch.priority, batch.watchId ?? null, now).lastInsertRowid,
-      );
-      const insert = this.db.prepare(
-        `INSERT INTO jobs (batch_id, photo_id, input, settings, output, device, priority, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      const jobIds = jobs.map((job) =>
-        Number(
-          insert.run(
-            batchId,
-            job.photoId,
-            job.input,
-            JSON.stringify(job.settings),
-            job.output,
-            batch.device,
-            batch.priority,
-            now,
-          ).lastInsertRowid,
-        ),
-      );
-      return { batchId, jobIds };
-    })();
+    const result = this.db
+      .transaction(() => {
+        const batchId = Number(
+          this.db
+            .prepare(
+              'INSERT INTO batches (label, priority, watch_id, created_at) VALUES (?, ?, ?, ?)',
+            )
+            .run(batch.label, batch.priority, batch.watchId ?? null, now).lastInsertRowid,
+        );
+        const added: AddedJobs = { batchId, jobIds: [], duplicates: [] };
+        for (const job of jobs) {
+          const duplicate = this.#activeJobDoing(job);
+          if (duplicate === null) {
+            added.jobIds.push(this.#insert(batchId, job, batch.device, batch.priority, now));
+          } else added.duplicates.push({ path: job.input, jobId: duplicate });
+        }
+        return added;
+      })
+      .immediate();
     for (const jobId of result.jobIds) this.changed(jobId);
     this.#wake();
     return result;
   }
 
-  /** Adds one job to an existing batch (watch folders keep one batch per session). */
-  addToBatch(batchId: number, job: NewJob): number {
-    const batch = this.db
-      .prepare<[number], { priority: number }>('SELECT priority FROM batches WHERE id = ?')
-      .get(batchId);
-    if (batch === undefined) throw new Error(`Batch ${batchId} not found`);
-    const jobId = Number(
+  /**
+   * Adds one job to a watch folder's batch (one batch per watch session), unless
+   * the watch already queued this file or the same work is queued; null then.
+   */
+  addWatchJob(batchId: number, watchId: number, job: NewJob): number | null {
+    const jobId = this.db
+      .transaction(() => {
+        if (this.watchHasJobFor(watchId, job.input) || this.#activeJobDoing(job) !== null) {
+          return null;
+        }
+        const batch = this.db
+          .prepare<[number], { priority: number }>('SELECT priority FROM batches WHERE id = ?')
+          .get(batchId);
+        if (batch === undefined) throw new Error(`Batch ${batchId} not found`);
+        return this.#insert(batchId, job, 'auto', batch.priority, Date.now());
+      })
+      .immediate();
+    if (jobId !== null) {
+      this.changed(jobId);
+      this.#wake();
+    }
+    return jobId;
+  }
+
+  #insert(
+    batchId: number,
+    job: NewJob,
+    device: UpscaleDevice,
+    priority: number,
+    now: number,
+  ): number {
+    return Number(
       this.db
         .prepare(
-          `INSERT INTO jobs (batch_id, photo_id, input, settings, output, device, priority, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO jobs (batch_id, photo_id, input, settings, output, device, priority,
+             created_at, work_key)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           batchId,
@@ -121,78 +157,147 @@ export class JobQueue {
           job.input,
           JSON.stringify(job.settings),
           job.output,
-          'auto',
-          batch.priority,
-          Date.now(),
+          device,
+          priority,
+          now,
+          this.#workKey(job),
         ).lastInsertRowid,
     );
-    this.changed(jobId);
-    this.#wake();
-    return jobId;
+  }
+
+  /** The id of a queued, running or paused job doing the same work as `job`, else null. */
+  #activeJobDoing(job: NewJob): number | null {
+    const row = this.db
+      .prepare<[string], { id: number }>(
+        `SELECT id FROM jobs WHERE work_key = ? AND state IN ${activeStates} ORDER BY id LIMIT 1`,
+      )
+      .get(this.#workKey(job));
+    return row?.id ?? null;
+  }
+
+  /** Same work: the same input content (by hash), the same settings, the same destination. */
+  #workKey(job: NewJob): string {
+    const hash =
+      job.photoId === null
+        ? undefined
+        : this.db
+            .prepare<[number], { hash: string }>('SELECT hash FROM photos WHERE id = ?')
+            .get(job.photoId)?.hash;
+    return createHash('sha256')
+      .update(JSON.stringify([hash ?? job.input, job.settings, job.output]))
+      .digest('base64url');
   }
 
   // ---- running -------------------------------------------------------------
 
-  /** Takes the next queued job for `device` (or any device), highest priority first, then oldest. */
-  claimNext(device: UpscaleDevice, workerPid = process.pid): QueuedJob | null {
+  /**
+   * Takes the next queued job for `device` (or any device), highest priority
+   * first, then oldest: one UPDATE … RETURNING, so two processes never take the
+   * same job. The job is leased to this backend; its heartbeat keeps the lease.
+   */
+  claimNext(device: UpscaleDevice): QueuedJob | null {
+    const now = Date.now();
     const claimed = this.db
       .transaction(() => {
         if (this.isPaused()) return undefined;
-        const row = this.db
-          .prepare<[UpscaleDevice], JobRow>(
-            `SELECT * FROM jobs WHERE state = 'queued' AND device IN (?, 'auto')
-           ORDER BY priority DESC, id LIMIT 1`,
+        return this.db
+          .prepare<[string, number, number, UpscaleDevice], JobRow>(
+            `UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?,
+               attempts = attempts + 1, started_at = ?, error = NULL
+             WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND device IN (?, 'auto')
+                         ORDER BY priority DESC, id LIMIT 1)
+             RETURNING *`,
           )
-          .get(device);
-        if (row === undefined) return undefined;
-        this.db
-          .prepare(
-            `UPDATE jobs SET state = 'running', worker_pid = ?, attempts = attempts + 1,
-             started_at = ?, error = NULL WHERE id = ?`,
-          )
-          .run(workerPid, Date.now(), row.id);
-        return row.id;
+          .get(this.owner.id, leaseExpiry(now), now, device);
       })
       .immediate();
     if (claimed === undefined) return null;
-    this.changed(claimed);
-    return this.get(claimed);
+    this.changed(claimed.id);
+    return toJob(claimed);
+  }
+
+  /** Extends the leases on the jobs this backend runs (its heartbeat). */
+  renewLeases(now = Date.now()): void {
+    this.db
+      .prepare("UPDATE jobs SET lease_expires_at = ? WHERE state = 'running' AND lease_owner = ?")
+      .run(leaseExpiry(now), this.owner.id);
   }
 
   /**
-   * Crash recovery: a job left `running` by a process that is gone goes back to
-   * the queue. Its claimed output path is kept, so the next attempt can tell a
+   * Crash recovery: a job left `running` by a backend that is gone, or whose
+   * lease expired (its backend froze), goes back to the queue; with `ids`, only
+   * those. Its claimed output path is kept, so the next attempt can tell a
    * finished write (adopt it) from one that never completed (write again).
    */
-  requeueInterrupted(isAlive: (pid: number) => boolean = processIsAlive): QueuedJob[] {
-    const orphans = this.db
-      .prepare<[], JobRow>("SELECT * FROM jobs WHERE state = 'running'")
-      .all()
-      .filter((row) => row.worker_pid === null || !isAlive(row.worker_pid));
-    const requeue = this.db.prepare(
-      "UPDATE jobs SET state = 'queued', worker_pid = NULL WHERE id = ? AND state = 'running'",
+  requeueInterrupted(ids?: number[], now = Date.now()): QueuedJob[] {
+    if (this.#lapsed(ids, now).length === 0) return [];
+    const requeued = this.db
+      .transaction(() => {
+        const lapsed = this.#lapsed(ids, now);
+        const requeue = this.db.prepare(
+          "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
+        );
+        for (const id of lapsed) requeue.run(id);
+        return lapsed;
+      })
+      .immediate();
+    for (const id of requeued) this.changed(id);
+    if (requeued.length > 0) this.#wake();
+    return requeued.map((id) => this.get(id));
+  }
+
+  /** Running jobs of other backends whose lease no longer holds. */
+  #lapsed(ids: number[] | undefined, now: number): number[] {
+    return this.db
+      .prepare<[string], Pick<JobRow, 'id' | 'lease_owner' | 'lease_expires_at'>>(
+        `SELECT id, lease_owner, lease_expires_at FROM jobs
+         WHERE state = 'running' AND lease_owner IS NOT ?`,
+      )
+      .all(this.owner.id)
+      .filter(
+        (row) =>
+          (ids === undefined || ids.includes(row.id)) &&
+          !leaseHolds(row.lease_owner, row.lease_expires_at, this.isAlive, now),
+      )
+      .map((row) => row.id);
+  }
+
+  /**
+   * Fixes the job's output path before anything is written there. False while
+   * another running job (of any process) has claimed that path: two jobs never
+   * write one file at the same time.
+   */
+  claimOutput(jobId: number, output: string, modelId: string): boolean {
+    return this.db
+      .transaction(() => {
+        const taken = this.db
+          .prepare(
+            `SELECT 1 FROM jobs WHERE output = ? AND output_claimed = 1 AND state = 'running'
+               AND id != ?`,
+          )
+          .get(output, jobId);
+        if (taken !== undefined) return false;
+        const settings = { ...this.get(jobId).settings, modelId };
+        this.db
+          .prepare('UPDATE jobs SET output = ?, output_claimed = 1, settings = ? WHERE id = ?')
+          .run(output, JSON.stringify(settings), jobId);
+        return true;
+      })
+      .immediate();
+  }
+
+  /**
+   * Coarse progress. False when the job is no longer this backend's to run:
+   * paused or cancelled from elsewhere, or its lease lost (we froze past it).
+   */
+  saveProgress(jobId: number, progress: number): boolean {
+    return (
+      this.db
+        .prepare(
+          "UPDATE jobs SET progress = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
+        )
+        .run(progress, jobId, this.owner.id).changes > 0
     );
-    this.db.transaction(() => {
-      for (const row of orphans) requeue.run(row.id);
-    })();
-    for (const row of orphans) this.changed(row.id);
-    if (orphans.length > 0) this.#wake();
-    return orphans.map((row) => this.get(row.id));
-  }
-
-  /** Fixes the job's output path before anything is written there. */
-  claimOutput(jobId: number, output: string, modelId: string): void {
-    const job = this.get(jobId);
-    const settings = { ...job.settings, modelId };
-    this.db
-      .prepare('UPDATE jobs SET output = ?, output_claimed = 1, settings = ? WHERE id = ?')
-      .run(output, JSON.stringify(settings), jobId);
-  }
-
-  /** Coarse progress; returns the job's current state so a runner notices cancels from elsewhere. */
-  saveProgress(jobId: number, progress: number): JobState {
-    this.db.prepare('UPDATE jobs SET progress = ? WHERE id = ?').run(progress, jobId);
-    return this.get(jobId).state;
   }
 
   /** Records the output as a version of the photo and the job as done, atomically. */
@@ -233,20 +338,22 @@ export class JobQueue {
     this.changed(jobId);
   }
 
-  /** An interrupted run that should run again later (shutdown, or the whole queue paused). */
+  /** An interrupted run of ours that should run again later (shutdown, or the whole queue paused). */
   release(jobId: number): void {
     this.db
       .prepare(
-        "UPDATE jobs SET state = 'queued', worker_pid = NULL, progress = 0 WHERE id = ? AND state = 'running'",
+        `UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, progress = 0
+         WHERE id = ? AND state = 'running' AND lease_owner = ?`,
       )
-      .run(jobId);
+      .run(jobId, this.owner.id);
     this.changed(jobId);
   }
 
   private finish(jobId: number, state: JobState, error: string | null): void {
     this.db
       .prepare(
-        `UPDATE jobs SET state = ?, error = ?, finished_at = ?, worker_pid = NULL,
+        `UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL,
+           lease_expires_at = NULL,
            progress = CASE WHEN ? = 'done' THEN 1 ELSE progress END WHERE id = ?`,
       )
       .run(state, error, Date.now(), state, jobId);
@@ -272,9 +379,11 @@ export class JobQueue {
     );
   }
 
+  /** Failed or cancelled jobs, and running ones whose process is gone, go back to the queue. */
   retry(selection: JobSelection): number {
+    const stale = this.requeueInterrupted(selection.ids).length;
     const ids = this.idsOr(selection, "('failed')");
-    return this.transition(ids, ['failed', 'cancelled'], 'queued');
+    return stale + this.transition(ids, ['failed', 'cancelled'], 'queued');
   }
 
   private idsOr(selection: JobSelection, states: string): number[] {
@@ -289,7 +398,7 @@ export class JobQueue {
 
   private transition(ids: number[], from: JobState[], to: JobState): number {
     const update = this.db.prepare(
-      `UPDATE jobs SET state = ?, error = NULL, worker_pid = NULL,
+      `UPDATE jobs SET state = ?, error = NULL, lease_owner = NULL, lease_expires_at = NULL,
          finished_at = CASE WHEN ? IN ('cancelled') THEN ? ELSE NULL END,
          progress = CASE WHEN ? = 'queued' THEN 0 ELSE progress END
        WHERE id = ? AND state IN (${from.map(() => '?').join(', ')})`,
@@ -370,6 +479,15 @@ export class JobQueue {
     );
   }
 
+  /** Whether `file` is recorded as the output of a job other than `jobId`. */
+  isOutputOfAnotherJob(file: string, jobId: number): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM versions WHERE path = ? AND job_id IS NOT ?')
+        .get(file, jobId) !== undefined
+    );
+  }
+
   /** Whether a watch folder already queued this file (in any state). */
   watchHasJobFor(watchId: number, input: string): boolean {
     return (
@@ -407,15 +525,5 @@ export class JobQueue {
     const job = this.get(jobId);
     if (job.photoId !== null) this.library.updateStatus(job.photoId);
     this.events?.emit({ type: 'job', job: publicJob(job) });
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -4,6 +4,7 @@
  * at the next start without ever producing a second output file.
  */
 import { existsSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import { formatFromPath, resolveOutputPath } from '../engine/output-path.js';
 import type { Engine, EngineOptions, UpscaleProgress } from '../engine/index.js';
@@ -51,13 +52,11 @@ export class JobRunner {
 
   /** Requeues what a previous process left running, then works until stopped. */
   start(): void {
-    this.recover();
     this.#loop ??= this.#work(false);
   }
 
   /** Works until no job is queued (the `yonos jobs run` mode), then resolves. */
   async runUntilIdle(): Promise<void> {
-    this.recover();
     this.#loop ??= this.#work(true).finally(() => {
       this.#loop = null;
     });
@@ -84,6 +83,8 @@ export class JobRunner {
 
   async #work(untilIdle: boolean): Promise<void> {
     while (!this.#stopping) {
+      // Jobs of a process that is gone, or froze past its lease, go back to the queue.
+      this.recover();
       const job = this.queue.claimNext(this.options.device);
       if (job !== null) {
         await this.#process(job);
@@ -116,13 +117,12 @@ export class JobRunner {
     try {
       const engine = await this.#openEngine();
       const modelId = job.settings.modelId ?? defaultModelId(engine, job.settings.scale);
-      const decision = this.#decideOutput(job);
+      const decision = await this.#claimOutput(job, modelId, controller.signal);
       if (decision.kind === 'skip') {
         this.queue.skip(job.id, `${decision.path} already exists`);
       } else if (decision.kind === 'adopt') {
         this.queue.complete(job.id, await describeOutput(decision.path, modelId));
       } else {
-        this.queue.claimOutput(job.id, decision.path, modelId);
         this.queue.complete(
           job.id,
           await this.#upscale(engine, job, decision.path, modelId, controller),
@@ -166,6 +166,23 @@ export class JobRunner {
     };
   }
 
+  /** Decides the output and claims it; while another job writes to that path, waits and decides again. */
+  async #claimOutput(
+    job: QueuedJob,
+    modelId: string,
+    signal: AbortSignal,
+  ): Promise<OutputDecision> {
+    for (;;) {
+      const decision = this.#decideOutput(job);
+      if (decision.kind !== 'write' || this.queue.claimOutput(job.id, decision.path, modelId)) {
+        return decision;
+      }
+      await delay(this.options.pollMs ?? 2000, undefined, { signal });
+      // The job writing there may be one whose process is gone: it goes back to the queue.
+      this.recover();
+    }
+  }
+
   /**
    * A claimed output that exists was written by an earlier attempt of this very
    * job (the engine renames into place only when the file is complete), so it
@@ -173,7 +190,9 @@ export class JobRunner {
    */
   #decideOutput(job: QueuedJob): OutputDecision {
     const { settings } = job;
-    if (job.outputClaimed) {
+    // Unless another job has recorded the file there since (it took the path over
+    // while this job's process was gone): then it is decided afresh, like any other.
+    if (job.outputClaimed && !this.queue.isOutputOfAnotherJob(job.output, job.id)) {
       const adopt = existsSync(job.output) && settings.collision !== 'overwrite';
       return { kind: adopt ? 'adopt' : 'write', path: job.output };
     }
@@ -219,8 +238,7 @@ export class JobRunner {
       if (!due) return;
       lastPersist = { at: Date.now(), fraction };
       // Another process (the CLI, say) may have cancelled or paused this job.
-      const state = this.queue.saveProgress(jobId, fraction);
-      if (state !== 'running' || this.queue.isPaused()) controller.abort();
+      if (!this.queue.saveProgress(jobId, fraction) || this.queue.isPaused()) controller.abort();
     };
   }
 

@@ -104,33 +104,40 @@ export class Library {
     return id;
   }
 
-  /** Records a file whose facts are read; one transaction, so a crash leaves no half record. */
+  /**
+   * Records a file whose facts are read; one transaction, so a crash leaves no
+   * half record, and immediate, so another process importing the same file
+   * waits instead of failing on a stale read.
+   */
   record(facts: PhotoFacts, importedAt = Date.now()): { id: number; outcome: ImportOutcome } {
-    return this.db.transaction(() => {
-      const atPath = this.db
-        .prepare<[string], PhotoRow>('SELECT * FROM photos WHERE path = ?')
-        .get(facts.path);
-      if (atPath?.hash === facts.hash) {
-        this.setMissing(atPath.id, false);
-        return { id: atPath.id, outcome: 'unchanged' as const };
-      }
-      const sameContent = this.db
-        .prepare<[string], PhotoRow>('SELECT * FROM photos WHERE hash = ?')
-        .get(facts.hash);
-      if (sameContent !== undefined) {
-        if (sameContent.missing === 0 && existsSync(sameContent.path)) {
-          return { id: sameContent.id, outcome: 'duplicates' as const };
+    return this.db
+      .transaction(() => {
+        const atPath = this.db
+          .prepare<[string], PhotoRow>('SELECT * FROM photos WHERE path = ?')
+          .get(facts.path);
+        if (atPath?.hash === facts.hash) {
+          this.setMissing(atPath.id, false);
+          return { id: atPath.id, outcome: 'unchanged' as const };
         }
-        // The original left its old path and turned up here: follow it.
-        if (atPath !== undefined) this.db.prepare('DELETE FROM photos WHERE id = ?').run(atPath.id);
-        this.relocate(sameContent.id, facts.path);
-        return { id: sameContent.id, outcome: 'moved' as const };
-      }
-      if (atPath !== undefined) {
-        this.db.prepare('DELETE FROM photos WHERE id = ?').run(atPath.id);
-      }
-      return { id: this.insert(facts, importedAt), outcome: 'added' as const };
-    })();
+        const sameContent = this.db
+          .prepare<[string], PhotoRow>('SELECT * FROM photos WHERE hash = ?')
+          .get(facts.hash);
+        if (sameContent !== undefined) {
+          if (sameContent.missing === 0 && existsSync(sameContent.path)) {
+            return { id: sameContent.id, outcome: 'duplicates' as const };
+          }
+          // The original left its old path and turned up here: follow it.
+          if (atPath !== undefined)
+            this.db.prepare('DELETE FROM photos WHERE id = ?').run(atPath.id);
+          this.relocate(sameContent.id, facts.path);
+          return { id: sameContent.id, outcome: 'moved' as const };
+        }
+        if (atPath !== undefined) {
+          this.db.prepare('DELETE FROM photos WHERE id = ?').run(atPath.id);
+        }
+        return { id: this.insert(facts, importedAt), outcome: 'added' as const };
+      })
+      .immediate();
   }
 
   private insert(facts: PhotoFacts, importedAt: number): number {

@@ -139,6 +139,23 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX batches_by_watch ON batches (watch_id);
     `,
   },
+  {
+    version: 5,
+    description: 'leases instead of worker pids, and the key that finds duplicate jobs',
+    sql: `
+      ALTER TABLE jobs DROP COLUMN worker_pid;
+      ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER;
+      ALTER TABLE jobs ADD COLUMN work_key TEXT;
+      CREATE INDEX jobs_by_work_key ON jobs (work_key);
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.length;
@@ -147,13 +164,18 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-/** Runs the migrations after the current version, up to `target`, each in its own transaction. */
+/**
+ * Runs the migrations after the current version, up to `target`, each in its
+ * own transaction. Immediate, and the version read inside it: two processes
+ * opening one old database never run a migration twice.
+ */
 export function migrate(db: Db, target: number = latestSchemaVersion): void {
   for (const migration of migrations) {
-    if (migration.version <= schemaVersion(db) || migration.version > target) continue;
+    if (migration.version > target) continue;
     db.transaction(() => {
+      if (migration.version <= schemaVersion(db)) return;
       db.exec(migration.sql);
       db.pragma(`user_version = ${migration.version}`);
-    })();
+    }).immediate();
   }
 }

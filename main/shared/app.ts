@@ -8,13 +8,16 @@ import { Engine, type EngineOptions } from '../engine/index.js';
 import type { ActionTargets } from '../integration/file-manager-actions.js';
 import { JobQueue } from '../jobs/queue.js';
 import { JobRunner } from '../jobs/runner.js';
+import { backUpToday } from '../library/backups.js';
 import { databasePath, openDatabase, type Db } from '../library/db.js';
 import { Library } from '../library/library.js';
-import { WatchManager } from '../watch/manager.js';
+import { WatchesBusyError, WatchManager } from '../watch/manager.js';
 import { WatchStore } from '../watch/store.js';
 import type { UpscaleDevice } from './contract.js';
 import { defaultDataDir } from './data-dir.js';
+import { DataDirUser, ownerIsAlive } from './data-dir-users.js';
 import { EventBus } from './events.js';
+import { heartbeatMs, NamedLeases, newLeaseOwner, type LeaseOwner } from './leases.js';
 import { SettingsStore } from './settings-store.js';
 
 export interface AppOptions {
@@ -30,6 +33,8 @@ export interface AppOptions {
   pollMs?: number;
   /** What the file-manager right-click actions run, when installed from this backend's UI. */
   actionTargets?: ActionTargets;
+  /** Names this process to other ones (e.g. "yonos serve"), in messages about who holds what. */
+  processName?: string;
 }
 
 export class YonosApp {
@@ -43,17 +48,29 @@ export class YonosApp {
   readonly actionTargets: ActionTargets;
   /** A second engine for previews, so a preview never waits behind the queue. */
   #previewEngine: Promise<Engine> | null = null;
+  readonly #heartbeat: NodeJS.Timeout;
+  #beating: Promise<void> | null = null;
+  /** The app and serve run every saved watch folder; other modes only what they start. */
+  #runsAllWatches = false;
+  /** Set while another process runs the watch folders and this one would run them. */
+  #watchesWanted = false;
+  #keepsBackups = false;
+  #backup: Promise<void> | null = null;
 
   private constructor(
     readonly dataDir: string,
     readonly db: Db,
+    readonly owner: LeaseOwner,
+    private readonly user: DataDirUser,
     options: AppOptions,
   ) {
     this.settings = new SettingsStore(db);
     this.engineOptions = engineOptionsFor(dataDir, options);
     this.actionTargets = options.actionTargets ?? {};
     this.library = new Library(db, path.join(dataDir, 'thumbnails'), this.events);
-    this.queue = new JobQueue(db, this.library, this.events);
+    const isAlive = (ownerId: string): boolean =>
+      ownerId === owner.id || ownerIsAlive(dataDir, ownerId);
+    this.queue = new JobQueue(db, this.library, owner, isAlive, this.events);
     this.runner = new JobRunner(this.queue, {
       // The settings' device applies from the next start; an explicit option wins.
       device: options.device ?? this.settings.get().device,
@@ -62,27 +79,102 @@ export class YonosApp {
       events: this.events,
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
-    this.watches = new WatchManager(new WatchStore(db), {
-      library: this.library,
-      queue: this.queue,
-      events: this.events,
-      ...(options.watchStabilityMs === undefined ? {} : { stabilityMs: options.watchStabilityMs }),
-    });
+    this.watches = new WatchManager(
+      new WatchStore(db),
+      {
+        library: this.library,
+        queue: this.queue,
+        events: this.events,
+        ...(options.watchStabilityMs === undefined
+          ? {}
+          : { stabilityMs: options.watchStabilityMs }),
+      },
+      new NamedLeases(db, owner, isAlive),
+    );
+    this.#heartbeat = setInterval(() => {
+      this.#beating ??= this.#beat().finally(() => {
+        this.#beating = null;
+      });
+    }, heartbeatMs).unref();
   }
 
-  /** Opens the database (integrity check, migrations); throws DamagedDatabaseError when it fails. */
+  /**
+   * Opens the database (integrity check, migrations); throws DamagedDatabaseError
+   * when it fails. Until `close`, this process is recorded as a user of the data
+   * directory, so `yonos library recover` leaves it alone.
+   */
   static open(options: AppOptions = {}): YonosApp {
     const dataDir = path.resolve(options.dataDir ?? defaultDataDir());
-    return new YonosApp(dataDir, openDatabase(databasePath(dataDir)), options);
+    const owner = newLeaseOwner(options.processName);
+    const user = new DataDirUser(dataDir, owner);
+    try {
+      return new YonosApp(dataDir, openDatabase(databasePath(dataDir)), owner, user, options);
+    } catch (error) {
+      user.leave();
+      throw error;
+    }
   }
 
   /** The long-running mode (app, `yonos serve`): run jobs, watch folders, check originals. */
   async startBackground(): Promise<void> {
+    this.keepDailyBackups();
     this.runner.start();
-    await this.watches.startAll();
+    this.#runsAllWatches = true;
+    await this.#startWatches();
     void this.library.refresh().catch((error: unknown) => {
       console.error('yonos: checking the library originals failed:', error);
     });
+  }
+
+  /** Runs the saved watch folders; while another process runs them, takes over when it stops. */
+  async #startWatches(): Promise<void> {
+    try {
+      await this.watches.startAll();
+      if (this.#watchesWanted) console.error('yonos: now running the watch folders.');
+      this.#watchesWanted = false;
+    } catch (error) {
+      if (!(error instanceof WatchesBusyError)) throw error;
+      if (!this.#watchesWanted)
+        console.error(`yonos: watch folders not started here: ${error.message}`);
+      this.#watchesWanted = true;
+    }
+  }
+
+  /** For processes that run for days (app, serve, watch): a copy of the library each day. */
+  keepDailyBackups(): void {
+    this.#keepsBackups = true;
+    this.#backUp();
+  }
+
+  #backUp(): void {
+    this.#backup ??= backUpToday(this.db, this.dataDir)
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        console.error(
+          'yonos: the daily library backup failed:',
+          error instanceof Error ? error.message : error,
+        );
+      })
+      .finally(() => {
+        this.#backup = null;
+      });
+  }
+
+  /** Renews this process's leases. */
+  async #beat(): Promise<void> {
+    try {
+      this.queue.renewLeases();
+      if (!(await this.watches.renewLease())) {
+        console.error(
+          'yonos: another process took over the watch folders while this one was frozen.',
+        );
+        this.#watchesWanted = this.#runsAllWatches;
+      }
+      if (this.#watchesWanted) await this.#startWatches();
+      if (this.#keepsBackups) this.#backUp();
+    } catch (error) {
+      console.error('yonos: heartbeat failed:', error instanceof Error ? error.message : error);
+    }
   }
 
   previewEngine(): Promise<Engine> {
@@ -91,12 +183,18 @@ export class YonosApp {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    await this.#beating;
+    this.#watchesWanted = false;
+    this.#keepsBackups = false;
+    await this.#backup;
     await this.watches.stopAll();
     await this.runner.stop();
     const preview = this.#previewEngine;
     this.#previewEngine = null;
     if (preview !== null) await (await preview).close().catch(() => undefined);
     this.db.close();
+    this.user.leave();
   }
 }
 

@@ -203,6 +203,8 @@ export const enqueueResultSchema = z.object({
   batchId: id,
   jobIds: z.array(id),
   failed: z.array(z.object({ path: z.string(), error: z.string() })),
+  /** Left out: the same work (photo, settings, destination) is already queued, running or paused. */
+  duplicates: z.array(z.object({ path: z.string(), jobId: id })),
 });
 export type EnqueueResult = z.infer<typeof enqueueResultSchema>;
 

@@ -52,11 +52,11 @@ export function createServices(app: YonosApp): ServiceHandlers {
       };
       const planned = await planBatch(library, request);
       const label = request.label ?? `${planned.jobs.length} photo(s) ×${request.scale}`;
-      const { batchId, jobIds } = queue.addBatch(
+      const added = queue.addBatch(
         { label, priority: request.priority ?? 0, device: request.device ?? 'auto' },
         planned.jobs,
       );
-      return { batchId, jobIds, failed: planned.failed };
+      return { ...added, failed: planned.failed };
     },
     jobsList: (query) => queue.list(query),
     jobsGet: (id) => queue.get(id),

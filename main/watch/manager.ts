@@ -1,15 +1,34 @@
-/** The persisted watch folders and the watchers running for them in this process. */
+/**
+ * The persisted watch folders and the watchers running for them in this
+ * process. Only one process per data directory runs watchers (two would queue
+ * every file twice): it holds the `watches` lease while any watcher runs.
+ */
 import { stat } from 'node:fs/promises';
 import type { WatchAdd, WatchFolder } from '../shared/contract.js';
+import type { NamedLeases } from '../shared/leases.js';
 import type { WatchStore } from './store.js';
 import { FolderWatcher, type WatcherDeps } from './watcher.js';
 
+const leaseName = 'watches';
+
+export class WatchesBusyError extends Error {
+  constructor(holder: string | null) {
+    super(
+      `The watch folders of this library are already run by ${holder ?? 'another Yonos process'}; ` +
+        'only one process runs them at a time. Stop that one first, or add the folder there.',
+    );
+    this.name = 'WatchesBusyError';
+  }
+}
+
 export class WatchManager {
   readonly #active = new Map<number, FolderWatcher>();
+  #holdsLease = false;
 
   constructor(
     private readonly store: WatchStore,
     private readonly deps: WatcherDeps,
+    private readonly leases: NamedLeases,
   ) {}
 
   list(): WatchFolder[] {
@@ -62,10 +81,37 @@ export class WatchManager {
 
   async stopAll(): Promise<void> {
     await Promise.all([...this.#active.keys()].map((id) => this.#stop(id)));
+    this.#releaseLease();
+  }
+
+  /** Makes this process the one that runs the watch folders; throws WatchesBusyError when another is. */
+  reserve(): void {
+    if (this.#holdsLease) return;
+    if (!this.leases.acquire(leaseName)) throw new WatchesBusyError(this.leases.holder(leaseName));
+    this.#holdsLease = true;
+  }
+
+  /**
+   * The heartbeat. A lease lost means this process froze past its expiry and
+   * another one runs the watches now: ours stop, so files are not queued twice.
+   * Returns false then.
+   */
+  async renewLease(): Promise<boolean> {
+    if (!this.#holdsLease || this.leases.renew(leaseName)) return true;
+    this.#holdsLease = false;
+    await this.stopAll();
+    return false;
+  }
+
+  #releaseLease(): void {
+    if (!this.#holdsLease) return;
+    this.leases.release(leaseName);
+    this.#holdsLease = false;
   }
 
   async #start(watch: WatchFolder): Promise<void> {
     if (this.#active.has(watch.id)) return;
+    this.reserve();
     const watcher = new FolderWatcher(watch, this.deps);
     this.#active.set(watch.id, watcher);
     await watcher.start();
@@ -77,6 +123,7 @@ export class WatchManager {
     if (watcher === undefined) return;
     this.#active.delete(id);
     await watcher.stop();
+    if (this.#active.size === 0) this.#releaseLease();
     this.#announce(watcher.watch);
   }
 

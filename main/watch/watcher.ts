@@ -89,8 +89,9 @@ export class FolderWatcher {
       const photoId = await library.importFile(file);
       const settings = settingsFor(this.#request(), this.watch.path);
       const job = { photoId, input: file, settings, output: plannedOutput(file, settings) };
-      queue.addToBatch(this.#batch(), job);
-      this.#report(file, 'queued', null);
+      if (queue.addWatchJob(this.#batch(), this.watch.id, job) !== null) {
+        this.#report(file, 'queued', null);
+      }
     } catch (error) {
       this.#report(file, 'failed', error instanceof Error ? error.message : String(error));
     }

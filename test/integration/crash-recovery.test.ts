@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { databasePath } from '../../main/library/db.js';
+import { migrate } from '../../main/library/migrations.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { writePhoto } from '../support/images.js';
 import { fixtureModelsDir, tempDir } from '../support/temp.js';
@@ -96,4 +97,71 @@ describe('crash recovery', () => {
     db.close();
     expect(versions).toEqual(jobs.map((job) => ({ job_id: job.id })));
   }, 120_000);
+});
+
+describe('jobs left running by a process that is gone', () => {
+  /** Settings as every schema version stores them. */
+  function settingsJson(out: string): string {
+    return JSON.stringify({
+      modelId: null,
+      scale: 2,
+      steps: null,
+      tile: 32,
+      format: null,
+      quality: null,
+      template: '{name}_x{scale}',
+      collision: 'skip',
+      outDir: out,
+      sourceRoot: null,
+    });
+  }
+
+  it('runs a job that a database from before leases says pid 1 is running', async () => {
+    const dataDir = await tempDir();
+    const out = await tempDir();
+    const input = await writePhoto(path.join(await tempDir(), 'stuck.jpg'), { seed: 3 });
+    // Pid 1 is always alive, so a liveness check would wait for it forever.
+    const old = new Database(databasePath(dataDir));
+    old.pragma('journal_mode = WAL');
+    migrate(old, 4);
+    old.exec("INSERT INTO batches (id, label, created_at) VALUES (1, 'before the reboot', 1)");
+    old
+      .prepare(
+        `INSERT INTO jobs (batch_id, input, settings, output, state, worker_pid, attempts, created_at)
+         VALUES (1, ?, ?, ?, 'running', 1, 1, 1)`,
+      )
+      .run(input, settingsJson(out), path.join(out, 'stuck_x2.jpg'));
+    old.close();
+
+    await finish(yonos(dataDir, ['jobs', 'run', '--models', fixtureModelsDir]));
+    expect(readJobs(dataDir)).toMatchObject([{ state: 'done', attempts: 2 }]);
+    expect(await readdir(out)).toEqual(['stuck_x2.jpg']);
+  });
+
+  it('takes a job whose lease expired back on `jobs run` and on `jobs retry`', async () => {
+    const dataDir = await tempDir();
+    const photos = await tempDir();
+    const out = await tempDir();
+    for (const name of ['a', 'b']) await writePhoto(path.join(photos, `${name}.jpg`));
+    await finish(yonos(dataDir, ['jobs', 'add', photos, '--scale', '2', '--out', out]));
+    const expireLease = (id: number): void => {
+      const db = new Database(databasePath(dataDir));
+      db.prepare(
+        `UPDATE jobs SET state = 'running', lease_owner = 'gone', lease_expires_at = 1
+         WHERE id = ?`,
+      ).run(id);
+      db.close();
+    };
+    const [first, second] = readJobs(dataDir);
+    expireLease(first?.id ?? 0);
+    expireLease(second?.id ?? 0);
+
+    const retried = await finish(yonos(dataDir, ['jobs', 'retry', String(first?.id), '--json']));
+    expect(JSON.parse(retried)).toEqual({ changed: 1 });
+    expect(readJobs(dataDir).map((job) => job.state)).toEqual(['queued', 'running']);
+
+    await finish(yonos(dataDir, ['jobs', 'run', '--models', fixtureModelsDir]));
+    expect(readJobs(dataDir).map((job) => job.state)).toEqual(['done', 'done']);
+    expect((await readdir(out)).sort()).toEqual(['a_x2.jpg', 'b_x2.jpg']);
+  });
 });

@@ -1,10 +1,16 @@
 /** The persisted queue without inference: states, priorities, user actions, crash recovery bookkeeping. */
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createServices } from '../../main/shared/services.js';
 import type { ServiceEvent } from '../../main/shared/contract.js';
+import { YonosApp } from '../../main/shared/app.js';
+import { ownerIsAlive } from '../../main/shared/data-dir-users.js';
+import { NamedLeases } from '../../main/shared/leases.js';
 import { writePhoto } from '../support/images.js';
-import { tempApp, tempDir } from '../support/temp.js';
+import { abandon } from '../support/jobs.js';
+import { must } from '../support/must.js';
+import { onCleanup, tempApp, tempDir } from '../support/temp.js';
 
 async function appWithPhotos(count: number) {
   const app = await tempApp();
@@ -76,6 +82,54 @@ describe('enqueueing', () => {
     });
     expect(result.jobIds).toHaveLength(1);
     expect(result.failed.map((failure) => failure.path)).toEqual(['/no/such/photo.jpg']);
+  });
+});
+
+describe('named leases', () => {
+  it('let one backend at a time hold one, named to the others, until it leaves or is gone', async () => {
+    const app = await tempApp({ processName: 'yonos serve' });
+    const other = YonosApp.open({ dataDir: app.dataDir, processName: 'yonos watch' });
+    onCleanup(() => other.close());
+    const leases = (backend: YonosApp) =>
+      new NamedLeases(backend.db, backend.owner, (id) => ownerIsAlive(backend.dataDir, id));
+    expect(leases(app).acquire('thing')).toBe(true);
+    expect(leases(app).acquire('thing')).toBe(true);
+    expect(leases(other).acquire('thing')).toBe(false);
+    expect(leases(other).holder('thing')).toBe(`yonos serve (pid ${process.pid})`);
+    leases(app).release('thing');
+    expect(leases(other).acquire('thing')).toBe(true);
+    // The holder's process ends without a word: its lease is free at once.
+    other.db.prepare("UPDATE leases SET owner = 'gone-process'").run();
+    expect(leases(app).holder('thing')).toBeNull();
+    expect(leases(app).acquire('thing')).toBe(true);
+  });
+});
+
+describe('duplicate work', () => {
+  it('leaves out a job whose work is already queued, by content, settings and destination', async () => {
+    const { app, services, folder, files } = await appWithPhotos(2);
+    const first = await services.jobsEnqueue({ inputs: [folder], scale: 2 });
+    // Another backend on the same data directory asks for the same again.
+    const other = YonosApp.open({ dataDir: app.dataDir });
+    onCleanup(() => other.close());
+    const again = await createServices(other).jobsEnqueue({ inputs: [folder], scale: 2 });
+    expect(again.jobIds).toEqual([]);
+    expect(again.duplicates).toEqual(
+      files.map((file, index) => ({ path: file, jobId: first.jobIds[index] })),
+    );
+
+    // Other settings, or a copy elsewhere (its own output), are other work.
+    const copy = path.join(await tempDir(), 'copy.jpg');
+    await copyFile(files[0] ?? '', copy);
+    const different = await services.jobsEnqueue({ inputs: [files[0] ?? '', copy], scale: 4 });
+    const elsewhere = await services.jobsEnqueue({ inputs: [copy], scale: 2 });
+    expect([different.jobIds.length, elsewhere.jobIds.length]).toEqual([2, 1]);
+
+    // Once the work is done, asking again queues it again.
+    app.queue.cancel({ ids: first.jobIds });
+    const later = await services.jobsEnqueue({ inputs: [folder], scale: 2 });
+    expect(later).toMatchObject({ duplicates: [] });
+    expect(later.jobIds).toHaveLength(2);
   });
 });
 
@@ -151,19 +205,54 @@ describe('user actions', () => {
 });
 
 describe('crash recovery bookkeeping', () => {
-  it('requeues running jobs whose process is gone, keeping their claimed output', async () => {
-    const { app, services, files } = await appWithPhotos(2);
+  it('requeues running jobs whose lease expired, keeping their claimed output', async () => {
+    const { app, services, files } = await appWithPhotos(3);
     await services.jobsEnqueue({ inputs: files, scale: 2 });
-    const orphan = app.queue.claimNext('auto', 999_999_999);
-    app.queue.claimOutput(orphan?.id ?? 0, '/out/claimed.jpg', 'some-model');
-    const alive = app.queue.claimNext('auto', process.pid);
+    const orphan = must(app.queue.claimNext('auto'));
+    app.queue.claimOutput(orphan.id, '/out/claimed.jpg', 'some-model');
+    abandon(app, orphan.id);
+    const ours = must(app.queue.claimNext('auto'));
+    // Another live backend on the same data directory, running a job of its own.
+    const other = YonosApp.open({ dataDir: app.dataDir });
+    onCleanup(() => other.close());
+    const theirs = must(other.queue.claimNext('auto'));
 
     const requeued = app.queue.requeueInterrupted();
     expect(requeued.map((job) => [job.id, job.state, job.output, job.outputClaimed])).toEqual([
-      [orphan?.id, 'queued', '/out/claimed.jpg', true],
+      [orphan.id, 'queued', '/out/claimed.jpg', true],
     ]);
-    expect(app.queue.get(alive?.id ?? 0).state).toBe('running');
-    expect(app.queue.get(orphan?.id ?? 0).settings.modelId).toBe('some-model');
+    expect(app.queue.get(ours.id).state).toBe('running');
+    expect(app.queue.get(theirs.id).state).toBe('running');
+    expect(app.queue.get(orphan.id).settings.modelId).toBe('some-model');
+  });
+
+  it('takes a job back from a backend that froze past its lease, which then lets it go', async () => {
+    const { app, services, files } = await appWithPhotos(1);
+    const { jobIds } = await services.jobsEnqueue({ inputs: files, scale: 2 });
+    const frozen = YonosApp.open({ dataDir: app.dataDir });
+    onCleanup(() => frozen.close());
+    const job = must(frozen.queue.claimNext('auto'));
+    expect(app.queue.requeueInterrupted()).toEqual([]);
+    // No heartbeat for longer than a lease: still running, but no longer trusted.
+    app.db.prepare('UPDATE jobs SET lease_expires_at = 1 WHERE id = ?').run(job.id);
+
+    expect(app.queue.requeueInterrupted().map((requeued) => requeued.id)).toEqual(jobIds);
+    expect(must(app.queue.claimNext('auto')).id).toBe(job.id);
+    // Waking up, the frozen backend learns at its next progress report that the job is gone.
+    expect(frozen.queue.saveProgress(job.id, 0.5)).toBe(false);
+    expect(app.queue.saveProgress(job.id, 0.5)).toBe(true);
+  });
+
+  it('takes a stale running job back on retry, whatever pid it names', async () => {
+    const { app, services, files } = await appWithPhotos(2);
+    const { jobIds } = await services.jobsEnqueue({ inputs: files, scale: 2 });
+    const [stale = 0, live = 0] = jobIds;
+    must(app.queue.claimNext('auto'));
+    abandon(app, stale);
+    must(app.queue.claimNext('auto'));
+    expect(await services.jobsRetry({ ids: [stale, live] })).toEqual({ changed: 1 });
+    expect(app.queue.get(stale)).toMatchObject({ state: 'queued', attempts: 1 });
+    expect(app.queue.get(live).state).toBe('running');
   });
 
   it('knows our outputs, claimed or recorded, so watchers skip them', async () => {

@@ -4,9 +4,13 @@ import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { YonosApp } from '../../main/shared/app.js';
 import { createServices } from '../../main/shared/services.js';
 import { writePhoto } from '../support/images.js';
-import { fixtureModelsDir, tempApp, tempDir } from '../support/temp.js';
+import { waitFor } from '../support/wait.js';
+import { abandon } from '../support/jobs.js';
+import { must } from '../support/must.js';
+import { fixtureModelsDir, onCleanup, tempApp, tempDir } from '../support/temp.js';
 
 async function setup(count: number) {
   const app = await tempApp({ modelDirs: [fixtureModelsDir], pollMs: 50 });
@@ -98,9 +102,10 @@ describe('the job runner', () => {
     const { jobIds } = await services.jobsEnqueue({ inputs: [input], scale: 2 });
     // A previous process claimed the job, renamed its output into place, left a
     // stray temp file from an earlier write, and died before recording it.
-    const claimed = app.queue.claimNext('auto', 999_999_999);
+    const claimed = must(app.queue.claimNext('auto'));
+    abandon(app, claimed.id);
     const output = input.replace(/\.jpg$/, '_x2.jpg');
-    app.queue.claimOutput(claimed?.id ?? 0, output, 'yonos-tiny-x2');
+    app.queue.claimOutput(claimed.id, output, 'yonos-tiny-x2');
     await sharp({ create: { width: 48, height: 32, channels: 3, background: '#808080' } })
       .jpeg()
       .toFile(output);
@@ -112,6 +117,70 @@ describe('the job runner', () => {
     expect(job).toMatchObject({ state: 'done', attempts: 2, output });
     expect(existsSync(stray)).toBe(false);
     expect((await readdir(path.dirname(output))).sort()).toEqual(['p0.jpg', 'p0_x2.jpg']);
+  });
+
+  it('never writes an output another running job is writing; decides again when it is done', async () => {
+    const { app, services, folder } = await setup(0);
+    const out = await tempDir();
+    // Two different photos named alike, both headed for out/same_x2.jpg.
+    const first = await writePhoto(path.join(folder, 'a/same.jpg'), { seed: 1 });
+    const second = await writePhoto(path.join(folder, 'b/same.jpg'), { seed: 2 });
+    const firstBatch = await services.jobsEnqueue({ inputs: [first], scale: 2, outDir: out });
+    const target = path.join(out, 'same_x2.jpg');
+    // Another process on this library has started writing the first one.
+    const other = YonosApp.open({ dataDir: app.dataDir });
+    onCleanup(() => other.close());
+    const writing = must(other.queue.claimNext('auto'));
+    expect(writing.id).toBe(firstBatch.jobIds[0]);
+    expect(other.queue.claimOutput(writing.id, target, 'yonos-tiny-x2')).toBe(true);
+    const { jobIds } = await services.jobsEnqueue({
+      inputs: [second],
+      scale: 2,
+      outDir: out,
+      mirror: false,
+    });
+
+    const running = app.runner.runUntilIdle();
+    await waitFor(() => app.queue.get(jobIds[0] ?? 0).state === 'running', 'the second job');
+    expect(app.queue.claimOutput(jobIds[0] ?? 0, target, 'yonos-tiny-x2')).toBe(false);
+    await writeFile(target, 'written by the other process');
+    other.queue.complete(writing.id, {
+      path: target,
+      modelId: 'yonos-tiny-x2',
+      width: 48,
+      height: 32,
+      format: 'jpg',
+    });
+    await running;
+
+    expect(app.queue.get(jobIds[0] ?? 0)).toMatchObject({ state: 'skipped', output: target });
+    expect(await readFile(target, 'utf8')).toBe('written by the other process');
+    expect(await readdir(out)).toEqual(['same_x2.jpg']);
+  });
+
+  it('takes over a path claimed by a job whose process died, and that job then skips it', async () => {
+    const { app, services, folder } = await setup(0);
+    const out = await tempDir();
+    const first = await writePhoto(path.join(folder, 'a/same.jpg'), { seed: 1 });
+    const second = await writePhoto(path.join(folder, 'b/same.jpg'), { seed: 2 });
+    const target = path.join(out, 'same_x2.jpg');
+    const dead = await services.jobsEnqueue({ inputs: [first], scale: 2, outDir: out });
+    const claimed = must(app.queue.claimNext('auto'));
+    app.queue.claimOutput(claimed.id, target, 'yonos-tiny-x2');
+    abandon(app, claimed.id);
+    const live = await services.jobsEnqueue({ inputs: [second], scale: 2, outDir: out });
+    // The live job runs first; the dead one is requeued meanwhile.
+    app.db.prepare('UPDATE jobs SET priority = 9 WHERE id = ?').run(live.jobIds[0]);
+
+    await app.runner.runUntilIdle();
+    expect(app.queue.get(live.jobIds[0] ?? 0)).toMatchObject({ state: 'done', output: target });
+    // Not "adopted": the file there is the other job's upscale of another photo.
+    expect(app.queue.get(dead.jobIds[0] ?? 0)).toMatchObject({
+      state: 'skipped',
+      error: `${target} already exists`,
+    });
+    const photo = app.library.photo(must(app.queue.get(dead.jobIds[0] ?? 0).photoId));
+    expect(photo.versions).toEqual([]);
   });
 
   it('cancels a running job: no output and no partial file', async () => {

@@ -141,4 +141,26 @@ describe('watch folders', { timeout: 60_000 }, () => {
     expect(jobInputs(app)).toEqual(['sentinel.jpg']);
     expect(await readFile(path.join(folder, '.DS_Store'))).toEqual(photo);
   });
+
+  it('runs in one backend per data directory; another one starts without them, and can take over', async () => {
+    const dataDir = await tempDir();
+    const folder = await tempDir();
+    const first = openApp(dataDir);
+    const watch = await first.watches.add({ path: folder, scale: 2 });
+    const second = openApp(dataDir);
+    await expect(second.watches.resume(watch.id)).rejects.toThrow(
+      /already run by Yonos \(pid \d+\); only one process runs them at a time/,
+    );
+    // The long-running mode goes on without them rather than failing.
+    await second.startBackground();
+    expect([first.watches.isActive(watch.id), second.watches.isActive(watch.id)]).toEqual([
+      true,
+      false,
+    ]);
+
+    await first.watches.stopAll();
+    await second.watches.resume(watch.id);
+    expect(second.watches.isActive(watch.id)).toBe(true);
+    await dropSentinel(second, folder);
+  });
 });

@@ -18,3 +18,12 @@ export function finishNextJob(app: YonosApp, outcome: 'done' | 'failed'): Job | 
   }
   return job;
 }
+
+/** Makes a running job look like one whose process died: its lease ran out long ago. */
+export function abandon(app: YonosApp, jobId: number): void {
+  app.db
+    .prepare(
+      "UPDATE jobs SET lease_owner = 'a-process-that-died', lease_expires_at = 1 WHERE id = ?",
+    )
+    .run(jobId);
+}

@@ -107,14 +107,39 @@ describe('the model registry', () => {
     ]);
   });
 
-  it('keeps the first of two packages with one id', () => {
+  it('keeps the first of two user packages with one id', async () => {
+    const copy = path.join(await tempDir(), 'copy');
+    cpSync(fixtureX4, copy, { recursive: true });
+    const scan = scanModels([
+      { dir: fixtureX4, builtIn: false, required: true },
+      { dir: copy, builtIn: false, required: true },
+    ]);
+    expect(scan.models.map((model) => model.dir)).toEqual([fixtureX4]);
+    expect(scan.problems).toEqual([
+      { dir: copy, message: `id "yonos-tiny-x4" is already taken by ${fixtureX4}` },
+    ]);
+  });
+
+  it('never lets a user package shadow a built-in: the built-in stays, the user one is refused', () => {
     const sources = [
       { dir: fixtureX4, builtIn: false, required: true },
       { dir: fixtureModelsDir, builtIn: true, required: true },
     ];
     const scan = scanModels(sources);
-    expect(scan.models.filter((model) => model.id === 'yonos-tiny-x4')).toHaveLength(1);
-    expect(scan.problems[0]?.message).toMatch(/already taken by .*yonos-tiny-x4/);
+    expect(scan.models.map((model) => [model.id, model.builtIn])).toEqual([
+      ['yonos-tiny-x2', true],
+      ['yonos-tiny-x4', true],
+      ['yonos-tiny-x8', true],
+    ]);
+    expect(scan.problems).toEqual([
+      {
+        dir: fixtureX4,
+        message:
+          'id "yonos-tiny-x4" is the built-in model\'s (' +
+          path.join(fixtureModelsDir, 'yonos-tiny-x4') +
+          '); a model you train needs its own id: export it with `yonos-train pipeline --name …`',
+      },
+    ]);
   });
 
   it('picks by scale or id, with errors that say where it looked', async () => {

@@ -22,7 +22,7 @@ def tiny_run(tmp_path_factory):
     rng = np.random.default_rng(1)
     for index in range(5):
         Image.fromarray(smooth_image(rng, 80, 96)).save(photos / f"p{index}.png")
-    out = root / "out"
+    out = root / "smoke"  # no --name: the ids and labels come from this folder
     code = main(["pipeline", "--data", str(photos), "--scales", "2,4,8", "--preset", "tiny", "--out", str(out),
                  "--ae-steps", "12", "--diffusion-steps", "8", "--decoder-steps", "6"])
     assert code == 0
@@ -36,8 +36,9 @@ def test_every_stage_ran_and_exported(tiny_run):
     progress = [json.loads(line) for line in (out / "progress.jsonl").read_text().splitlines()]
     assert {"stage", "step", "total", "loss", "it_s", "eta_s"} <= set(progress[0])
     for scale in (2, 4, 8):
-        manifest = json.loads((out / "models" / f"yonos-photo-x{scale}" / "manifest.json").read_text())
+        manifest = json.loads((out / "models" / f"yonos-smoke-x{scale}" / "manifest.json").read_text())
         assert manifest["scale"] == scale and manifest["format"] == "yonos-model/1"
+        assert manifest["id"] == f"yonos-smoke-x{scale}" and manifest["name"] == f"YONOS smoke ×{scale}"
         assert manifest["training"]["method"].startswith("scale distillation")
         assert max(manifest["parity_max_abs_error"].values()) < 2e-3
         cost = manifest["gflops_per_output_mp"]
@@ -47,11 +48,11 @@ def test_every_stage_ran_and_exported(tiny_run):
 
 def test_exported_x4_runs_in_onnxruntime_with_the_right_shapes(tiny_run):
     _, _, out = tiny_run
-    model = OnnxModel.load(out / "models" / "yonos-photo-x4")
+    model = OnnxModel.load(out / "models" / "yonos-smoke-x4")
     lr = np.random.default_rng(0).random((1, 3, 10, 14), dtype=np.float32)  # not a tile multiple: padded inside
     hr = model.upscale(lr, steps=1)
     assert hr.shape == (1, 3, 40, 56) and hr.min() >= 0 and hr.max() <= 1
-    names = [i.name for i in ort.InferenceSession(str(out / "models/yonos-photo-x4/unet.onnx")).get_inputs()]
+    names = [i.name for i in ort.InferenceSession(str(out / "models/yonos-smoke-x4/unet.onnx")).get_inputs()]
     assert names == ["z_t", "z_l", "logsnr"]
 
 
@@ -70,7 +71,7 @@ def test_eval_on_two_images_writes_json_and_plot(tiny_run, tmp_path):
     for name in ("p0.png", "p1.png"):
         (hr_dir / name).write_bytes((photos / name).read_bytes())
     report_path, plot_path = tmp_path / "report.json", tmp_path / "plot.png"
-    assert main(["eval", "--model", str(out / "models/yonos-photo-x4"), "--hr", str(hr_dir), "--steps", "1,2",
+    assert main(["eval", "--model", str(out / "models/yonos-smoke-x4"), "--hr", str(hr_dir), "--steps", "1,2",
                  "--json", str(report_path), "--plot", str(plot_path)]) == 0
     report = json.loads(report_path.read_text())
     entry = report["models"][0]
@@ -79,6 +80,19 @@ def test_eval_on_two_images_writes_json_and_plot(tiny_run, tmp_path):
     assert 10 < entry["bicubic"]["psnr_y"] < 60
     assert entry["grid_excess_db"] is None  # 80×96 photos are smaller than one 128-px analysis block
     assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_model_ids_come_from_the_name_or_the_run_folder():
+    from pathlib import Path
+
+    from yonos_train.config import load_config
+    from yonos_train.pipeline import model_id, model_name
+
+    assert model_name(None, Path("runs/smoke")) == "smoke"
+    assert model_id(load_config("tiny", name=model_name(None, Path("runs/My Run 2"))), 4) == "yonos-my-run-2-x4"
+    assert model_id(load_config("default", name=model_name("mine", Path("runs/x"))), 2) == "yonos-mine-x2"
+    with pytest.raises(ValueError, match="--name 'My Model'"):
+        model_name("My Model", Path("runs/x"))
 
 
 def test_bad_scale_chain_is_a_usage_error():
@@ -106,12 +120,12 @@ def test_quantize_writes_an_int8_package_close_to_the_float_one(tiny_run, tmp_pa
     import onnx
 
     root, photos, out = tiny_run
-    source = out / "models" / "yonos-photo-x4"
+    source = out / "models" / "yonos-smoke-x4"
     assert main(["quantize", "--model", str(source), "--calibration", str(photos), "--out", str(tmp_path),
                  "--tiles", "4"]) == 0
-    quantized = tmp_path / "yonos-photo-x4"
+    quantized = tmp_path / "yonos-smoke-x4"
     manifest = json.loads((quantized / "manifest.json").read_text())
-    assert manifest["id"] == "yonos-photo-x4" and manifest["quantization"]["calibration_tiles"] == 4
+    assert manifest["id"] == "yonos-smoke-x4" and manifest["quantization"]["calibration_tiles"] == 4
     for name in manifest["files"].values():
         ops = {node.op_type for node in onnx.load(quantized / name).graph.node}
         assert {"QuantizeLinear", "DequantizeLinear"} <= ops, name

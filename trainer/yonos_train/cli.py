@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     pipe.add_argument("--scales", type=_scales, help="scale chain, default 2,4,8")
     pipe.add_argument("--preset", default="default", choices=sorted(PRESETS))
     pipe.add_argument("--config", type=Path, help="TOML file overriding preset fields")
-    pipe.add_argument("--name", help="model family name used in model ids (default: photo)")
+    pipe.add_argument("--name", help="model family name in model ids and labels, yonos-NAME-x4 "
+                                     "(default: the run folder's name)")
     pipe.add_argument("--direct", action="store_true", default=None,
                       help="ablation: train each scale with eq. 2 directly, no scale distillation")
     pipe.add_argument("--plain-decoder", action="store_true", default=None,
@@ -97,10 +98,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _pipeline(args: argparse.Namespace) -> int:
-    from .pipeline import prepare_run, reuse_stages, run_pipeline
+    from .pipeline import model_name, prepare_run, reuse_stages, run_pipeline
     from .runtime import setup_runtime
 
-    config = load_config(args.preset, args.config, scales=args.scales, name=args.name, direct=args.direct,
+    name = model_name(args.name, args.out)
+    config = load_config(args.preset, args.config, scales=args.scales, name=name, direct=args.direct,
                          plain_decoder=args.plain_decoder, ae_steps=args.ae_steps,
                          diffusion_steps=args.diffusion_steps, decoder_steps=args.decoder_steps,
                          batch=args.batch, seed=args.seed, realistic_fraction=args.realistic_fraction,

@@ -7,6 +7,7 @@ import logging
 import os
 import platform
 import random
+import re
 from pathlib import Path
 
 import torch
@@ -20,6 +21,18 @@ from .train import (Run, decoder_stage, finetune_decoder, save_run_config, train
 
 log = logging.getLogger(__name__)
 VALIDATION_CROPS = 16
+
+
+def model_name(name: str | None, out: Path) -> str:
+    """The family name in model ids and labels: `--name`, else the run folder's name (runs/smoke → smoke).
+
+    Each run gets its own ids, so a trained model never takes a built-in one by accident.
+    """
+    if name is not None:
+        if not re.fullmatch(r"[a-z0-9._-]+", name):
+            raise ValueError(f"--name {name!r}: use lower-case letters, digits, '.', '_' and '-'")
+        return name
+    return re.sub(r"[^a-z0-9._-]+", "-", out.resolve().name.lower()).strip("-") or "run"
 
 
 def model_id(config: Config, scale: int) -> str:
