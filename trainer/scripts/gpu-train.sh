@@ -49,7 +49,7 @@ run_on_gpu() {
   local folders=("$pack/photos-train")
   [[ -d "$pack/bsds300-train" ]] && folders+=("$pack/bsds300-train")
   "$python" -m yonos_train.cli pipeline --device "$device" --data "${folders[@]}" \
-    --val "$pack/photos-val" --preset default --config configs/photo-v0.3.toml --batch "$batch" \
+    --val "$pack/photos-val" --preset default --name photo --config configs/photo-v0.3.toml --batch "$batch" \
     --data-workers "$workers" --ae-from runs/photo --init-from runs/v0.3 --diffusion-steps "$steps" \
     --decoder-steps "$steps" --out "$OUT/run" 2>&1 | tr '\r' '\n' | grep -v '%|' | tee "$OUT/train.log"
   kill "$smi" 2>/dev/null || true

@@ -13,12 +13,12 @@ data=(--data "$datasets/photos-train" "$datasets/bsds300-train" --val "$datasets
 v02=(--ae-steps 2500 --diffusion-steps 2000 --decoder-steps 1000)
 if [[ ! -f runs/mix-rf0.25/decoder-x8/final.safetensors ]]; then
   .venv/bin/yonos-train pipeline "${data[@]}" "${v02[@]}" --scales 2,4,8 --out runs/photo
-  .venv/bin/yonos-train pipeline "${data[@]}" "${v02[@]}" --scales 2,4,8 --realistic-fraction 0.25 \
+  .venv/bin/yonos-train pipeline "${data[@]}" "${v02[@]}" --scales 2,4,8 --name photo --realistic-fraction 0.25 \
     --ae-from runs/photo --unet-from runs/photo --out runs/mix-rf0.25
 fi
 # The ×2 U-Net got 400 fine-tuning steps, the others 250 and every decoder 300 (what the session's CPU allowed):
 # a finished stage is skipped, so the second command only matters on a fresh run folder.
-v03=(--config configs/photo-v0.3.toml --scales 2,4,8 --ae-from runs/photo --init-from runs/mix-rf0.25 --out runs/v0.3)
+v03=(--name photo --config configs/photo-v0.3.toml --scales 2,4,8 --ae-from runs/photo --init-from runs/mix-rf0.25 --out runs/v0.3)
 [[ -f runs/v0.3/unet-x2/final.safetensors ]] || \
   .venv/bin/yonos-train pipeline "${data[@]}" "${v03[@]}" --scales 2 --diffusion-steps 400 --decoder-steps 300
 .venv/bin/yonos-train pipeline "${data[@]}" "${v03[@]}" --diffusion-steps 250 --decoder-steps 300
