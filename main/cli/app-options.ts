@@ -5,6 +5,15 @@ import { deviceSchema, type UpscaleDevice } from '../shared/contract.js';
 import { createServices } from '../shared/services.js';
 import type { ServiceHandlers } from '../shared/contract.js';
 import { DamagedDatabaseError, NewerDatabaseError } from '../library/db.js';
+import {
+  BusyError,
+  ConflictError,
+  errorMessage,
+  ForbiddenError,
+  InvalidError,
+  NotFoundError,
+} from '../shared/errors.js';
+import { usageExitCode } from './usage-exit.js';
 
 export interface DataDirOptions {
   dataDir?: string;
@@ -87,9 +96,20 @@ export async function withApp<T>(
   }
   try {
     return await run(createServices(app), app);
+  } catch (error) {
+    const exitCode = exitCodeFor(error);
+    if (exitCode === null) throw error;
+    command.error(errorMessage(error), { exitCode });
   } finally {
     await app.close();
   }
+}
+
+/** The one map from error kinds to exit codes: a request that cannot work as written is a usage error. */
+function exitCodeFor(error: unknown): number | null {
+  if (error instanceof InvalidError) return usageExitCode;
+  const failures = [NotFoundError, ForbiddenError, ConflictError, BusyError];
+  return failures.some((kind) => error instanceof kind) ? 1 : null;
 }
 
 /** JSON for scripts, or a readable rendering for people. */

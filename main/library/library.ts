@@ -16,6 +16,7 @@ import type {
   RefreshReport,
   Version,
 } from '../shared/contract.js';
+import { errorMessage, NotFoundError } from '../shared/errors.js';
 import type { EventBus } from '../shared/events.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
@@ -52,13 +53,6 @@ interface VersionRow {
   height: number;
   format: string;
   created_at: number;
-}
-
-export class NotFoundError extends Error {
-  constructor(what: string) {
-    super(`${what} not found`);
-    this.name = 'NotFoundError';
-  }
 }
 
 type ImportOutcome = 'added' | 'duplicates' | 'moved' | 'unchanged';
@@ -324,8 +318,4 @@ export function toVersion(row: VersionRow): Version {
     format: row.format,
     createdAt: row.created_at,
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -18,6 +18,14 @@ import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
 import { isChannelName, type ServiceHandlers, type YonosEvents } from '../shared/contract.js';
 import { dispatch } from '../shared/dispatch.js';
+import {
+  BusyError,
+  ConflictError,
+  errorMessage,
+  ForbiddenError,
+  InvalidError,
+  NotFoundError,
+} from '../shared/errors.js';
 import { imageContentType } from '../shared/image-access.js';
 
 export const loopbackHost = '127.0.0.1';
@@ -237,7 +245,7 @@ async function answerApi(
     sendJson(res, 200, await dispatch(services, name, args));
   } catch (error) {
     sendJson(res, statusFor(error), {
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
   }
 }
@@ -258,12 +266,18 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Bad arguments are the caller's fault (400); a missing record is 404; the rest is ours. */
+/** The one map from error kinds to HTTP statuses; anything else is our fault (500). */
+const statusByKind: [new (...args: never[]) => Error, number][] = [
+  [InvalidError, 400],
+  [ForbiddenError, 403],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [BusyError, 503],
+];
+
 function statusFor(error: unknown): number {
   if (error instanceof HttpError) return error.status;
-  if (error instanceof Error && error.name === '$ZodError') return 400;
-  if (error instanceof Error && error.name === 'NotFoundError') return 404;
-  return 500;
+  return statusByKind.find(([kind]) => error instanceof kind)?.[1] ?? 500;
 }
 
 function sha256(value: string): Buffer {

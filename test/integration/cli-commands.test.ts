@@ -67,6 +67,25 @@ describe('yonos library', () => {
     expect(found.photos.map((photo) => photo.name)).toEqual(['shot-1.jpg']);
   });
 
+  it('says in one line what a bad cursor or a missing record is, with usage and failure codes', async () => {
+    const dataDir = await tempDir();
+    const badCursor = await yonos([
+      'library',
+      'list',
+      '--cursor',
+      'garbage',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(badCursor.code).toBe(2);
+    expect(badCursor.stderr).toBe(
+      'Invalid library cursor: use the nextCursor of a previous page.\n',
+    );
+    const missingJob = await yonos(['jobs', 'show', '99999', '--data-dir', dataDir]);
+    expect(missingJob.code).toBe(1);
+    expect(missingJob.stderr).toBe('Job 99999 not found\n');
+  });
+
   it('stops with the way out when the database is damaged, and `recover` takes it', async () => {
     const dataDir = await tempDir();
     await writeFile(path.join(dataDir, 'library.db'), Buffer.alloc(8192, 0x42));

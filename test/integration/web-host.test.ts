@@ -177,6 +177,36 @@ describe('the contract over HTTP', () => {
     expect(JSON.parse(missing.body)).toEqual({ error: 'Photo 12345 not found' });
   });
 
+  it('answers 404 for every kind of missing record, with its name', async () => {
+    for (const [channel, what] of [
+      ['jobsGet', 'Job 99999'],
+      ['libraryPhoto', 'Photo 99999'],
+      ['libraryThumbnail', 'Photo 99999'],
+      ['watchPause', 'Watch folder 99999'],
+    ] as const) {
+      const reply = await get(`/api/${channel}`, auth, [99999]);
+      expect(reply.status, channel).toBe(404);
+      expect(JSON.parse(reply.body), channel).toEqual({ error: `${what} not found` });
+    }
+  });
+
+  it('answers 400 with a readable message for a cursor it did not make', async () => {
+    for (const cursor of ['garbage', '!!!', Buffer.from('[1]').toString('base64url')]) {
+      const reply = await get('/api/libraryQuery', auth, [{ cursor }]);
+      expect(reply.status, cursor).toBe(400);
+      expect(JSON.parse(reply.body), cursor).toEqual({
+        error: 'Invalid library cursor: use the nextCursor of a previous page.',
+      });
+    }
+  });
+
+  it('answers 400 with the field and the reason for arguments the contract refuses', async () => {
+    const reply = await get('/api/libraryQuery', auth, [{ limit: 'many' }]);
+    expect(JSON.parse(reply.body)).toEqual({
+      error: 'limit: Invalid input: expected number, received string',
+    });
+  });
+
   it('needs the token and our origin for channels too', async () => {
     expect((await get('/api/jobsStatus', { 'Content-Type': 'application/json' }, [])).status).toBe(
       401,
