@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loopbackHost, startWebHost } from '../server/web-host.js';
-import { parseImageRef, resolveImage } from '../shared/image-access.js';
+import { openImage } from '../shared/image-access.js';
 import {
   addEngineOptions,
   appOptionsFrom,
@@ -39,10 +39,7 @@ export function serveCommand(rendererDir: string): Command {
           events: app.events,
           port: options.port,
           host: options.host,
-          resolveImage: (ref) => {
-            const parsed = parseImageRef(ref);
-            return parsed === null ? null : resolveImage(app.db, parsed.kind, parsed.id);
-          },
+          openImage: (ref) => openImage(app.db, ref),
         });
         console.log(`Yonos is serving on ${host.openUrl}`);
         console.log('Open that address in your browser; press Ctrl+C to stop.');

@@ -18,6 +18,7 @@ import type {
 } from '../shared/contract.js';
 import { errorMessage, NotFoundError } from '../shared/errors.js';
 import type { EventBus } from '../shared/events.js';
+import { readLibraryFile } from '../shared/image-access.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { findPhotos, readPhotoFacts, type PhotoFacts } from './photo-files.js';
@@ -200,11 +201,16 @@ export class Library {
     return row;
   }
 
+  /** The original's bytes, read only while its real path is inside the allowed roots. */
+  async readOriginal(id: number): Promise<Buffer> {
+    return readLibraryFile(this.db, this.row(id).path);
+  }
+
   /** The thumbnail file, rebuilt from the original when the cache lost it. */
   async thumbnailFile(id: number): Promise<string> {
     const row = this.row(id);
     try {
-      return await ensureThumbnail(this.thumbnailsDir, row.hash, row.path);
+      return await ensureThumbnail(this.thumbnailsDir, row.hash, () => this.readOriginal(id));
     } catch (error) {
       if (!existsSync(row.path)) {
         this.setMissing(id, true);

@@ -13,18 +13,18 @@ export function thumbnailPath(cacheDir: string, hash: string): string {
   return path.join(cacheDir, hash.slice(0, 2), `${hash}.webp`);
 }
 
-/** Returns the cached thumbnail's path, making it from `source` when it is not there. */
+/** Returns the cached thumbnail's path, making it from the original's bytes when it is not there. */
 export async function ensureThumbnail(
   cacheDir: string,
   hash: string,
-  source: string,
+  readSource: () => Promise<Buffer>,
 ): Promise<string> {
   const target = thumbnailPath(cacheDir, hash);
   if (existsSync(target)) return target;
   await mkdir(path.dirname(target), { recursive: true });
   const temp = `${target}.${process.pid}.tmp`;
   try {
-    await sharp(source)
+    await sharp(await readSource())
       .rotate()
       .resize(thumbnailSize, thumbnailSize, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 70 })

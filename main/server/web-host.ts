@@ -9,11 +9,10 @@
  * not ours are refused (DNS rebinding) and so are requests from other origins.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
 import { isChannelName, type ServiceHandlers, type YonosEvents } from '../shared/contract.js';
@@ -26,7 +25,7 @@ import {
   InvalidError,
   NotFoundError,
 } from '../shared/errors.js';
-import { imageContentType } from '../shared/image-access.js';
+import type { OpenedImage } from '../shared/image-access.js';
 
 export const loopbackHost = '127.0.0.1';
 
@@ -47,9 +46,10 @@ export interface WebHostOptions {
   host?: string;
   /**
    * `GET /api/file/photo/<id>` and `/api/file/version/<id>`: the full-size
-   * image for the compare view, or null when there is none or it is not allowed.
+   * image for the compare view, opened, or null when there is none or it is
+   * not allowed.
    */
-  resolveImage?: (ref: string) => string | null;
+  openImage?: (ref: string) => Promise<OpenedImage | null>;
 }
 
 export interface WebHost {
@@ -118,7 +118,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return;
     }
     if (url.pathname.startsWith(filePrefix)) {
-      await sendImage(req, res, options.resolveImage?.(url.pathname.slice(filePrefix.length)));
+      await sendImage(req, res, options.openImage, url.pathname.slice(filePrefix.length));
       return;
     }
     if (url.pathname.startsWith('/api/')) {
@@ -193,34 +193,28 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 async function sendImage(
   req: IncomingMessage,
   res: ServerResponse,
-  file: string | null | undefined,
+  openImage: WebHostOptions['openImage'],
+  ref: string,
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendJson(res, 405, { error: 'Method not allowed' });
     return;
   }
-  const type = file == null ? null : imageContentType(file);
-  const size =
-    file == null
-      ? null
-      : await stat(file).then(
-          (info) => (info.isFile() ? info.size : null),
-          () => null,
-        );
-  if (file == null || type === null || size === null) {
+  const image = (await openImage?.(ref)) ?? null;
+  if (image === null) {
     sendJson(res, 404, { error: 'No such image' });
     return;
   }
   res.statusCode = 200;
-  res.setHeader('Content-Type', type);
-  res.setHeader('Content-Length', size);
+  res.setHeader('Content-Type', image.type);
+  res.setHeader('Content-Length', image.size);
   if (req.method === 'HEAD') {
+    await image.handle.close();
     res.end();
     return;
   }
-  createReadStream(file)
-    .on('error', () => res.destroy())
-    .pipe(res);
+  // pipeline closes the file however the response ends (a client that goes away included).
+  await pipeline(image.handle.createReadStream(), res).catch(() => undefined);
 }
 
 /** `GET /api/health` (kept for simple probes) and `POST /api/<channel>` with the argument array. */

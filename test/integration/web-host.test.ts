@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -56,7 +56,10 @@ beforeAll(async () => {
     services: createServices(app),
     events: app.events,
     token,
-    resolveImage: (ref) => (ref === 'photo/1' ? imageFile : null),
+    openImage: async (ref) =>
+      ref === 'photo/1'
+        ? { handle: await open(imageFile), type: 'image/png', size: (await stat(imageFile)).size }
+        : null,
   });
 });
 
