@@ -4,9 +4,10 @@
  * /api/<channel>`, the JSON body being the argument array) and its events over
  * a WebSocket (`/api/events`).
  *
- * Only the machine's own user should reach it, so it binds to loopback, every
- * API call needs the random token printed at start-up, requests whose Host is
- * not ours are refused (DNS rebinding) and so are requests from other origins.
+ * Only the machine's own user should reach it, so it binds to loopback unless
+ * told one other address (bind-host.ts), every API call needs the random token
+ * printed at start-up, requests whose Host is not ours are refused (DNS
+ * rebinding) and so are requests from other origins.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -15,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
+import { listenError, resolveBindHost } from './bind-host.js';
 import { isChannelName, type ServiceHandlers, type YonosEvents } from '../shared/contract.js';
 import { dispatch } from '../shared/dispatch.js';
 import {
@@ -40,8 +42,10 @@ export interface WebHostOptions {
   /** Fixed token for tests; by default a fresh random one per start. */
   token?: string;
   /**
-   * The address to bind, 127.0.0.1 by default. Another interface's address
-   * makes the app reachable from other machines: only when the user asks.
+   * The address or host name to bind, 127.0.0.1 by default. Another
+   * interface's address makes the app reachable from other machines: only
+   * when the user asks. Start-up failures are InvalidError (a bad host) or
+   * BusyError (the port is taken), with a one-line message.
    */
   host?: string;
   /**
@@ -53,8 +57,10 @@ export interface WebHostOptions {
 }
 
 export interface WebHost {
-  /** `http://127.0.0.1:<port>`, the only origin the host answers. */
+  /** `http://127.0.0.1:<port>` by default; with a host name given, that name. */
   origin: string;
+  /** Bound to an address other machines can connect to (a LAN bind). */
+  reachableFromNetwork: boolean;
   token: string;
   /** The address to open in a browser: origin plus the token. */
   openUrl: string;
@@ -64,14 +70,6 @@ export interface WebHost {
 const maxBodyBytes = 1024 * 1024;
 const eventsPath = '/api/events';
 const filePrefix = '/api/file/';
-
-/** Wildcard addresses: no single Host header to check, so they are refused. */
-const wildcardHosts = new Set(['0.0.0.0', '::', '[::]', '']);
-
-/** `host:port` as it appears in a Host header (IPv6 in brackets). */
-function hostHeader(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 class HttpError extends Error {
   constructor(
@@ -83,23 +81,24 @@ class HttpError extends Error {
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
-  const bindHost = options.host ?? loopbackHost;
-  if (wildcardHosts.has(bindHost)) {
-    throw new Error(
-      `Refusing to listen on every interface (${bindHost}); pass the one address to serve on.`,
-    );
-  }
+  const givenHost = options.host ?? loopbackHost;
+  const bind = await resolveBindHost(givenHost);
   const token = options.token ?? randomBytes(24).toString('base64url');
   const tokenDigest = sha256(token);
   const serveStatic = sirv(options.rendererDir, { dotfiles: false, etag: true });
 
   let origin = '';
-  let expectedHost = '';
+  /** `name:port` for the name the user gave and the bound address: the Host headers we answer. */
+  let ourHosts = new Set<string>();
+  let ourOrigins = new Set<string>();
 
   /** The checks every request and WebSocket upgrade passes: our Host, our Origin, and for the API the token. */
   const refusal = (req: IncomingMessage, url: URL): HttpError | null => {
-    if (req.headers.host !== expectedHost) return new HttpError(403, 'Unexpected Host header');
-    if (req.headers.origin !== undefined && req.headers.origin !== origin) {
+    if (!ourHosts.has(req.headers.host?.toLowerCase() ?? '')) {
+      return new HttpError(403, 'Unexpected Host header');
+    }
+    const requestOrigin = req.headers.origin;
+    if (requestOrigin !== undefined && !ourOrigins.has(requestOrigin.toLowerCase())) {
       return new HttpError(403, 'Cross-origin requests are refused');
     }
     if (url.pathname.startsWith('/api/') && !carriesToken(req, url, tokenDigest)) {
@@ -142,16 +141,21 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     });
   });
 
+  const requestedPort = options.port ?? 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, bindHost, () => {
-      server.off('error', reject);
+    server.once('error', (error) => {
+      reject(listenError(error, requestedPort, givenHost));
+    });
+    server.listen(requestedPort, bind.address, () => {
+      server.removeAllListeners('error');
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
-  expectedHost = hostHeader(bindHost, port);
-  origin = `http://${expectedHost}`;
+  const hosts = bind.names.map((name) => `${name}:${port}`);
+  ourHosts = new Set(hosts);
+  ourOrigins = new Set(hosts.map((host) => `http://${host}`));
+  origin = `http://${hosts[0] ?? ''}`;
 
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket: Duplex, head) => {
@@ -175,6 +179,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   return {
     origin,
+    reachableFromNetwork: bind.reachableFromNetwork,
     token,
     openUrl: `${origin}/?token=${token}`,
     close: () =>

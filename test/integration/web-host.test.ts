@@ -1,6 +1,6 @@
 import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -8,6 +8,7 @@ import { healthReportSchema, serviceEventSchema } from '../../main/shared/contra
 import { YonosApp } from '../../main/shared/app.js';
 import { createServices } from '../../main/shared/services.js';
 import { startWebHost, type WebHost } from '../../main/server/web-host.js';
+import { BusyError, InvalidError } from '../../main/shared/errors.js';
 
 const token = 'test-token';
 let rendererDir: string;
@@ -20,6 +21,23 @@ interface Reply {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+}
+
+/** The status of a GET to `origin` with these headers (Host and Origin included). */
+function fetchStatus(
+  origin: string,
+  pathAndQuery: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path: pathAndQuery, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** node:http rather than fetch: the tests must set Host and Origin freely. */
@@ -140,11 +158,85 @@ describe('yonos serve web host', () => {
     expect((await get(`/api/file/../../etc/passwd?token=${token}`)).status).not.toBe(200);
   });
 
-  it('refuses to bind every interface at once', async () => {
-    await expect(
-      startWebHost({ rendererDir, services: createServices(app), host: '0.0.0.0' }),
-    ).rejects.toThrow(/every interface/);
+  it.each(['0.0.0.0', '0', '0.0', '0x0', '::', '[::]', '::0', '0:0:0:0:0:0:0:0', '::ffff:0.0.0.0'])(
+    'refuses to bind every interface at once, however it is spelt: %s',
+    async (wildcard) => {
+      const starting = startWebHost({ rendererDir, services: createServices(app), host: wildcard });
+      await expect(starting).rejects.toThrow(InvalidError);
+      await expect(starting).rejects.toThrow(`--host ${wildcard} means every interface at once`);
+    },
+  );
+
+  it.each(['', 'nosuch.invalid', '999.1.1.1'])(
+    'refuses a host that is no address of this machine: "%s"',
+    async (bad) => {
+      const starting = startWebHost({ rendererDir, services: createServices(app), host: bad });
+      await expect(starting).rejects.toThrow(InvalidError);
+      await expect(starting).rejects.toThrow(/neither an address of this machine nor a name/);
+    },
+  );
+
+  it('says in one line that the port is taken', async () => {
+    const { port } = new URL(host.origin);
+    const starting = startWebHost({
+      rendererDir,
+      services: createServices(app),
+      port: Number(port),
+    });
+    await expect(starting).rejects.toThrow(BusyError);
+    await expect(starting).rejects.toThrow(
+      `Port ${port} on 127.0.0.1 is already in use; choose another --port, or 0 for a free one.`,
+    );
   });
+
+  it('answers the name it was given and its address, and no other Host', async () => {
+    const named = await startWebHost({
+      rendererDir,
+      services: createServices(app),
+      host: 'LocalHost',
+      token,
+    });
+    const { port } = new URL(named.origin);
+    expect(named.openUrl).toBe(`http://localhost:${port}/?token=${token}`);
+    expect(named.reachableFromNetwork).toBe(false);
+    const status = (headers: Record<string, string>) =>
+      fetchStatus(named.origin, `/api/health?token=${token}`, headers);
+    expect(await status({ Host: `localhost:${port}` })).toBe(200);
+    expect(await status({ Host: `LOCALHOST:${port}`, Origin: `http://localhost:${port}` })).toBe(
+      200,
+    );
+    expect(await status({ Host: `127.0.0.1:${port}` })).toBe(200);
+    expect(await status({ Host: `0:${port}` })).toBe(403);
+    expect(await status({ Host: `evil.example:${port}` })).toBe(403);
+    expect(await status({ Host: `localhost:${port}`, Origin: `http://0:${port}` })).toBe(403);
+    await named.close();
+  });
+
+  const lanAddress = Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry?.family === 'IPv4' && !entry.internal)?.address;
+
+  it.runIf(lanAddress !== undefined)(
+    'binds one LAN address on request, and refuses a wildcard Host there',
+    async () => {
+      const lan = await startWebHost({
+        rendererDir,
+        services: createServices(app),
+        host: lanAddress,
+        token,
+      });
+      const { port } = new URL(lan.origin);
+      expect(lan.origin).toBe(`http://${lanAddress ?? ''}:${port}`);
+      expect(lan.reachableFromNetwork).toBe(true);
+      const status = (headers: Record<string, string>) =>
+        fetchStatus(lan.origin, `/api/health?token=${token}`, headers);
+      expect(await status({})).toBe(200);
+      expect(await status({ Host: `0:${port}` })).toBe(403);
+      expect(await status({ Host: `0.0.0.0:${port}` })).toBe(403);
+      expect(await status({ Host: `127.0.0.1:${port}` })).toBe(403);
+      await lan.close();
+    },
+  );
 
   it('binds the address it is given', async () => {
     const other = await startWebHost({
