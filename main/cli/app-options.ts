@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { YonosApp, type AppOptions } from '../shared/app.js';
 import { deviceSchema, type UpscaleDevice } from '../shared/contract.js';
+import { checkedHandlers } from '../shared/dispatch.js';
 import { createServices } from '../shared/services.js';
 import type { ServiceHandlers } from '../shared/contract.js';
 import { DamagedDatabaseError, NewerDatabaseError } from '../library/db.js';
@@ -95,7 +96,7 @@ export async function withApp<T>(
     throw error;
   }
   try {
-    return await run(createServices(app), app);
+    return await run(checkedHandlers(createServices(app)), app);
   } catch (error) {
     const exitCode = exitCodeFor(error);
     if (exitCode === null) throw error;

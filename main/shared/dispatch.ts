@@ -1,6 +1,6 @@
 import { z } from 'zod/mini';
 import type { ChannelName, ServiceHandlers } from './contract.js';
-import { serviceContract } from './contract.js';
+import { channelNames, serviceContract } from './contract.js';
 import { InvalidError } from './errors.js';
 
 // Readable reasons ("expected number, received string") instead of zod/mini's bare "Invalid input".
@@ -19,7 +19,10 @@ export function dispatch(handlers: ServiceHandlers, name: ChannelName, rawArgs: 
   return handler(...(parsed.data as never[]));
 }
 
-/** `field: reason` per issue; the argument's index is left out when there is only the one. */
+/**
+ * `field: reason` per issue; the argument's index is left out when there is
+ * only the one, and our own checks' messages stand alone (they name the field).
+ */
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
@@ -29,7 +32,14 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
           typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${String(key)}`,
         )
         .join('');
-      return where === '' ? issue.message : `${where}: ${issue.message}`;
+      return where === '' || issue.code === 'custom' ? issue.message : `${where}: ${issue.message}`;
     })
     .join('; ');
+}
+
+/** The handlers behind the same checks as IPC and HTTP: the CLI's calls get the same refusals. */
+export function checkedHandlers(handlers: ServiceHandlers): ServiceHandlers {
+  return Object.fromEntries(
+    channelNames.map((name) => [name, (...args: unknown[]) => dispatch(handlers, name, args)]),
+  ) as ServiceHandlers;
 }

@@ -86,6 +86,26 @@ describe('yonos library', () => {
     expect(missingJob.stderr).toBe('Job 99999 not found\n');
   });
 
+  it('refuses an unknown placeholder in jobs add --name with the message the UI shows', async () => {
+    const dataDir = await tempDir();
+    const photo = await writePhoto(path.join(await tempDir(), 'p.jpg'));
+    const run = await yonos([
+      'jobs',
+      'add',
+      photo,
+      '--scale',
+      '4',
+      '--name',
+      '{name}_{bogus}',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'Unknown placeholder {bogus} in the name template; use {name} and {scale}.\n',
+    );
+  });
+
   it('stops with the way out when the database is damaged, and `recover` takes it', async () => {
     const dataDir = await tempDir();
     await writeFile(path.join(dataDir, 'library.db'), Buffer.alloc(8192, 0x42));

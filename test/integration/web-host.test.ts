@@ -302,6 +302,22 @@ describe('the contract over HTTP', () => {
     });
   });
 
+  it('refuses an unsafe or unknown name template with the reason, and keeps the setting', async () => {
+    for (const [template, error] of [
+      ['../../x{name}', 'The name template must give a plain file name: no /, \\ or "..".'],
+      [
+        '{name}_{bogus}',
+        'Unknown placeholder {bogus} in the name template; use {name} and {scale}.',
+      ],
+    ]) {
+      const reply = await get('/api/settingsSet', auth, [{ template }]);
+      expect(reply.status, template).toBe(400);
+      expect(JSON.parse(reply.body), template).toEqual({ error });
+    }
+    const settings = await get('/api/settingsGet', auth, []);
+    expect(JSON.parse(settings.body)).toMatchObject({ template: '{name}_x{scale}' });
+  });
+
   it('needs the token and our origin for channels too', async () => {
     expect((await get('/api/jobsStatus', { 'Content-Type': 'application/json' }, [])).status).toBe(
       401,
