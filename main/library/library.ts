@@ -16,7 +16,7 @@ import type {
   RefreshReport,
   Version,
 } from '../shared/contract.js';
-import { errorMessage, NotFoundError } from '../shared/errors.js';
+import { fileErrorMessage, NotFoundError } from '../shared/errors.js';
 import type { EventBus } from '../shared/events.js';
 import { readLibraryFile } from '../shared/image-access.js';
 import type { Statement } from 'better-sqlite3';
@@ -77,14 +77,21 @@ export class Library {
       photoIds: [],
     };
     const added: number[] = [];
-    for (const file of await findPhotos(paths, recursive)) {
-      try {
-        const { id, outcome } = this.record(await readPhotoFacts(file));
-        report[outcome]++;
-        report.photoIds.push(id);
-        if (outcome !== 'duplicates') added.push(id);
-      } catch (error) {
-        report.failed.push({ path: file, error: errorMessage(error) });
+    for (const given of paths) {
+      // One path that is not there is reported; the others are imported all the same.
+      const files = await findPhotos([given], recursive).catch((error: unknown) => {
+        report.failed.push({ path: path.resolve(given), error: fileErrorMessage(error) });
+        return [];
+      });
+      for (const file of files) {
+        try {
+          const { id, outcome } = this.record(await readPhotoFacts(file));
+          report[outcome]++;
+          report.photoIds.push(id);
+          if (outcome !== 'duplicates') added.push(id);
+        } catch (error) {
+          report.failed.push({ path: file, error: fileErrorMessage(error) });
+        }
       }
     }
     if (added.length > 0) this.events?.emit({ type: 'library', change: 'added', photoIds: added });

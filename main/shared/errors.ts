@@ -26,3 +26,18 @@ export class BusyError extends Error {}
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+const fileErrorWords: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'too many levels of links',
+  ENAMETOOLONG: 'the name is too long',
+};
+
+/** A file-system error in plain words ("no such file or folder"), without the syscall and path. */
+export function fileErrorMessage(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return (code === undefined ? undefined : fileErrorWords[code]) ?? errorMessage(error);
+}

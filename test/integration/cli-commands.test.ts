@@ -86,6 +86,32 @@ describe('yonos library', () => {
     expect(missingJob.stderr).toBe('Job 99999 not found\n');
   });
 
+  it('imports what exists and names each missing path in one line, without a stack trace', async () => {
+    const dataDir = await tempDir();
+    const photos = await tempDir();
+    await writePhoto(path.join(photos, 'good.jpg'));
+    const run = await yonos(['library', 'import', photos, '/nonexistent', '--data-dir', dataDir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      'Added 1, duplicates 0, moved 0, already there 0, failed 1.\n' +
+        '  failed: /nonexistent: no such file or folder\n',
+    );
+    expect(run.stderr).toBe('');
+  });
+
+  it('refuses to watch a folder that is not there, in one line', async () => {
+    const run = await yonos([
+      'watch',
+      '/nonexistent',
+      '--scale',
+      '4',
+      '--data-dir',
+      await tempDir(),
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('/nonexistent: no such file or folder\n');
+  });
+
   it('refuses an unknown placeholder in jobs add --name with the message the UI shows', async () => {
     const dataDir = await tempDir();
     const photo = await writePhoto(path.join(await tempDir(), 'p.jpg'));

@@ -1,6 +1,6 @@
 /** The library on real files and a real database: import, dedupe, metadata, thumbnails, missing originals, paging. */
 import { existsSync } from 'node:fs';
-import { copyFile, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +83,35 @@ describe('importing', () => {
     const report = await library.importPaths([photos]);
     expect(report.added).toBe(1);
     expect(report.failed.map((failure) => path.basename(failure.path))).toEqual(['broken.jpg']);
+  });
+});
+
+describe('importing paths that are not there', () => {
+  it('imports what exists and reports each missing path in plain words', async () => {
+    const { library } = await tempApp();
+    const photos = await tempDir();
+    await writePhoto(path.join(photos, 'good.jpg'), { seed: 1 });
+    const gone = path.join(photos, 'gone');
+    const report = await library.importPaths([gone, photos, '/nonexistent/x.jpg']);
+    expect(report.added).toBe(1);
+    expect(report.failed).toEqual([
+      { path: gone, error: 'no such file or folder' },
+      { path: '/nonexistent/x.jpg', error: 'no such file or folder' },
+    ]);
+  });
+
+  // Root reads every folder whatever its mode.
+  it.skipIf(process.getuid?.() === 0)('says a folder it may not read is not readable', async () => {
+    const { library } = await tempApp();
+    const locked = await tempDir();
+    await writePhoto(path.join(locked, 'a.jpg'));
+    await chmod(locked, 0o000);
+    try {
+      const report = await library.importPaths([locked]);
+      expect(report.failed).toEqual([{ path: locked, error: 'permission denied' }]);
+    } finally {
+      await chmod(locked, 0o700);
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { YonosApp } from '../../main/shared/app.js';
 import { createServices } from '../../main/shared/services.js';
 import { startWebHost, type WebHost } from '../../main/server/web-host.js';
 import { BusyError, InvalidError } from '../../main/shared/errors.js';
+import { writePhoto } from '../support/images.js';
 
 const token = 'test-token';
 let rendererDir: string;
@@ -316,6 +317,24 @@ describe('the contract over HTTP', () => {
     }
     const settings = await get('/api/settingsGet', auth, []);
     expect(JSON.parse(settings.body)).toMatchObject({ template: '{name}_x{scale}' });
+  });
+
+  it('imports what exists and answers per path, not 500, when a path is missing', async () => {
+    const photos = await mkdtemp(path.join(tmpdir(), 'yonos-photos-'));
+    await writePhoto(path.join(photos, 'good.jpg'));
+    const reply = await get('/api/libraryImport', auth, [{ paths: [photos, '/nonexistent'] }]);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({
+      added: 1,
+      failed: [{ path: '/nonexistent', error: 'no such file or folder' }],
+    });
+    await rm(photos, { recursive: true, force: true });
+  });
+
+  it('refuses a watch folder that is not there in plain words', async () => {
+    const reply = await get('/api/watchAdd', auth, [{ path: '/nonexistent', scale: 4 }]);
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toEqual({ error: '/nonexistent: no such file or folder' });
   });
 
   it('needs the token and our origin for channels too', async () => {
