@@ -1,12 +1,12 @@
 /** The library on real files and a real database: import, dedupe, metadata, thumbnails, missing originals, paging. */
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { LibraryQuery, Photo } from '../../main/shared/contract.js';
 import { thumbnailPath } from '../../main/library/thumbnails.js';
-import { writePhoto } from '../support/images.js';
+import { headerOnlyPng, writePhoto } from '../support/images.js';
 import { tempApp, tempDir } from '../support/temp.js';
 
 async function allPages(
@@ -112,6 +112,21 @@ describe('importing paths that are not there', () => {
     } finally {
       await chmod(locked, 0o700);
     }
+  });
+});
+
+describe('photos over the pixel limits', () => {
+  it('are imported from their header; a bomb gets no thumbnail, and says why', async () => {
+    const app = await tempApp();
+    const photos = await tempDir();
+    await writeFile(path.join(photos, 'bomb.png'), headerOnlyPng(20_000, 20_000));
+    const report = await app.library.importPaths([photos]);
+    expect(report).toMatchObject({ added: 1, failed: [] });
+    const [id = 0] = report.photoIds;
+    expect(app.library.photo(id)).toMatchObject({ width: 20_000, height: 20_000 });
+    await expect(app.library.thumbnailFile(id)).rejects.toThrow(
+      '20000×20000 is 400 MP, over the 268 MP input limit.',
+    );
   });
 });
 
