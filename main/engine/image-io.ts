@@ -71,7 +71,7 @@ export async function readImageHeader(file: string, limits: ImageLimits): Promis
   return {
     width,
     height,
-    format: metadata.format as string,
+    format: metadata.format,
     depth: metadata.depth,
     channels: metadata.channels,
     space: metadata.space,
