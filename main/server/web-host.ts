@@ -10,7 +10,7 @@
  * rebinding) and so are requests from other origins.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -133,7 +133,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     });
   };
 
-  const server = createServer((req, res) => {
+  // A request without Host reaches our own Host check, which answers it in JSON like the rest.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error('yonos serve: request failed:', error);
       if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
@@ -157,6 +158,16 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   ourOrigins = new Set(hosts.map((host) => `http://${host}`));
   origin = `http://${hosts[0] ?? ''}`;
 
+  // Requests HTTP itself cannot parse get a JSON answer too, like every other refusal.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    endWithJson(socket, tooLarge ? 431 : 400, tooLarge ? 'Headers too large' : 'Malformed request');
+  });
+
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket: Duplex, head) => {
     const url = new URL(req.url ?? '/', origin);
@@ -166,7 +177,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         ? null
         : new HttpError(404, 'No such WebSocket'));
     if (refused !== null) {
-      socket.end(`HTTP/1.1 ${refused.status} ${refused.message}\r\nConnection: close\r\n\r\n`);
+      endWithJson(socket, refused.status, refused.message);
       return;
     }
     sockets.handleUpgrade(req, socket, head, (client) => {
@@ -243,9 +254,11 @@ async function answerApi(
     const args = isHealthProbe ? [] : await readJsonBody(req);
     sendJson(res, 200, await dispatch(services, name, args));
   } catch (error) {
-    sendJson(res, statusFor(error), {
-      error: errorMessage(error),
-    });
+    const status = statusFor(error);
+    if (status === 500) console.error(`yonos serve: /api/${name} failed:`, error);
+    // A body left unread (too large) leaves the connection unusable for another request.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    sendJson(res, status, { error: errorMessage(error) });
   }
 }
 
@@ -296,6 +309,16 @@ function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
   res.setHeader('Cache-Control', 'no-store');
+}
+
+/** A whole JSON error response written on a bare socket (before or instead of HTTP handling). */
+function endWithJson(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
