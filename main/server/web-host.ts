@@ -92,8 +92,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   let ourHosts = new Set<string>();
   let ourOrigins = new Set<string>();
 
-  /** The checks every request and WebSocket upgrade passes: our Host, our Origin, and for the API the token. */
-  const refusal = (req: IncomingMessage, url: URL): HttpError | null => {
+  /**
+   * The checks every request and WebSocket upgrade passes: our Host, our
+   * Origin, a target that parses, and for the API the token. The URL, or why not.
+   */
+  const admit = (req: IncomingMessage): URL | HttpError => {
     if (!ourHosts.has(req.headers.host?.toLowerCase() ?? '')) {
       return new HttpError(403, 'Unexpected Host header');
     }
@@ -101,19 +104,21 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (requestOrigin !== undefined && !ourOrigins.has(requestOrigin.toLowerCase())) {
       return new HttpError(403, 'Cross-origin requests are refused');
     }
+    const target = req.url ?? '/';
+    if (!URL.canParse(target, origin)) return new HttpError(400, 'Malformed request target');
+    const url = new URL(target, origin);
     if (url.pathname.startsWith('/api/') && !carriesToken(req, url, tokenDigest)) {
       return new HttpError(401, 'Missing or invalid token');
     }
-    return null;
+    return url;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     setSecurityHeaders(res);
-    const url = new URL(req.url ?? '/', origin);
-    const refused = refusal(req, url);
-    if (refused !== null) {
-      if (refused.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-      sendJson(res, refused.status, { error: refused.message });
+    const url = admit(req);
+    if (url instanceof HttpError) {
+      if (url.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      sendJson(res, url.status, { error: url.message });
       return;
     }
     if (url.pathname.startsWith(filePrefix)) {
@@ -170,12 +175,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket: Duplex, head) => {
-    const url = new URL(req.url ?? '/', origin);
+    const url = admit(req);
     const refused =
-      refusal(req, url) ??
-      (url.pathname === eventsPath && options.events !== undefined
-        ? null
-        : new HttpError(404, 'No such WebSocket'));
+      url instanceof HttpError
+        ? url
+        : url.pathname === eventsPath && options.events !== undefined
+          ? null
+          : new HttpError(404, 'No such WebSocket');
     if (refused !== null) {
       endWithJson(socket, refused.status, refused.message);
       return;

@@ -37,7 +37,8 @@ export function imageContentType(file: string): string | null {
 /** True when `file` is `root` or inside it (both absolute and resolved). */
 function isInside(file: string, root: string): boolean {
   const relative = path.relative(root, file);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  const leaves = relative === '..' || relative.startsWith(`..${path.sep}`);
+  return !leaves && !path.isAbsolute(relative);
 }
 
 /** Library folders and the folders enhanced versions were written to. */

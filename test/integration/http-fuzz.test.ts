@@ -275,6 +275,9 @@ describe('the other routes', () => {
     { path: '/%00', method: 'GET' },
     { path: '/..%2f..%2fpackage.json', method: 'GET' },
     { path: '/index.html%00.js', method: 'GET' },
+    { path: '//[', method: 'GET' },
+    { path: '//[::1/api/health', method: 'GET' },
+    { path: '/api/health?token=%zz', method: 'GET', headers: { Authorization: '' } },
   ])('$method $path', async (probe) => {
     expectJsonRefusal(await send(probe), `${probe.method ?? 'POST'} ${probe.path}`);
   });
