@@ -2,10 +2,20 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { YonosApp, type AppOptions } from '../shared/app.js';
 import { deviceSchema, type UpscaleDevice } from '../shared/contract.js';
+import { checkedHandlers } from '../shared/dispatch.js';
 import { createServices } from '../shared/services.js';
 import type { ServiceHandlers } from '../shared/contract.js';
 import { DamagedDatabaseError, NewerDatabaseError } from '../library/db.js';
 import { WatchesBusyError } from '../watch/manager.js';
+import {
+  BusyError,
+  ConflictError,
+  errorMessage,
+  ForbiddenError,
+  InvalidError,
+  NotFoundError,
+} from '../shared/errors.js';
+import { usageExitCode } from './usage-exit.js';
 
 export interface DataDirOptions {
   dataDir?: string;
@@ -80,19 +90,26 @@ export async function withApp<T>(
   options: AppOptions,
   run: (services: ServiceHandlers, app: YonosApp) => Promise<T> | T,
 ): Promise<T> {
+  let app: YonosApp;
   try {
-    const app = YonosApp.open({ processName: commandPath(command), ...options });
-    try {
-      return await run(createServices(app), app);
-    } finally {
-      await app.close();
-    }
+    app = YonosApp.open({ processName: commandPath(command), ...options });
   } catch (error) {
-    if (explainedErrors.some((type) => error instanceof type)) {
-      command.error((error as Error).message);
-    }
-    throw error;
+    explainOrRethrow(command, error);
   }
+  try {
+    return await run(checkedHandlers(createServices(app)), app);
+  } catch (error) {
+    const exitCode = exitCodeFor(error);
+    if (exitCode === null) explainOrRethrow(command, error);
+    command.error(errorMessage(error), { exitCode });
+  } finally {
+    await app.close();
+  }
+}
+
+function explainOrRethrow(command: Command, error: unknown): never {
+  if (explainedErrors.some((type) => error instanceof type)) command.error((error as Error).message);
+  throw error;
 }
 
 /** "yonos jobs run": how other processes name this one. */
@@ -102,6 +119,13 @@ function commandPath(command: Command): string {
     names.unshift(current.name());
   }
   return names.join(' ');
+}
+
+/** The one map from error kinds to exit codes: a request that cannot work as written is a usage error. */
+function exitCodeFor(error: unknown): number | null {
+  if (error instanceof InvalidError) return usageExitCode;
+  const failures = [NotFoundError, ForbiddenError, ConflictError, BusyError];
+  return failures.some((kind) => error instanceof kind) ? 1 : null;
 }
 
 /** JSON for scripts, or a readable rendering for people. */

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loopbackHost, startWebHost } from '../server/web-host.js';
-import { parseImageRef, resolveImage } from '../shared/image-access.js';
+import { BusyError, InvalidError } from '../shared/errors.js';
+import { openImage } from '../shared/image-access.js';
 import {
   addEngineOptions,
   appOptionsFrom,
@@ -12,6 +13,7 @@ import {
 } from './app-options.js';
 import { ownCli } from './integrate-command.js';
 import { parsePort } from './options.js';
+import { usageExitCode } from './usage-exit.js';
 
 export function serveCommand(rendererDir: string): Command {
   return addEngineOptions(new Command('serve'))
@@ -19,7 +21,7 @@ export function serveCommand(rendererDir: string): Command {
     .option('-p, --port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
     .option(
       '--host <address>',
-      'address to listen on; another than 127.0.0.1 lets other machines in (with the token)',
+      'address or host name to listen on; one other than loopback lets other machines in (with the token); never every interface',
       loopbackHost,
     )
     .action(async function (
@@ -32,19 +34,28 @@ export function serveCommand(rendererDir: string): Command {
       // The settings' right-click actions toggle installs actions that run this CLI.
       const appOptions = { ...appOptionsFrom(options), actionTargets: { cli: ownCli() } };
       await withApp(this, appOptions, async (services, app) => {
-        await app.startBackground();
+        // Listen first: a taken port or a bad --host ends here, before any job or watch starts.
         const host = await startWebHost({
           rendererDir,
           services,
           events: app.events,
           port: options.port,
           host: options.host,
-          resolveImage: (ref) => {
-            const parsed = parseImageRef(ref);
-            return parsed === null ? null : resolveImage(app.db, parsed.kind, parsed.id);
-          },
+          openImage: (ref) => openImage(app.db, ref),
+        }).catch((error: unknown) => {
+          if (error instanceof InvalidError || error instanceof BusyError) {
+            this.error(error.message, { exitCode: usageExitCode });
+          }
+          throw error;
         });
+        await app.startBackground();
         console.log(`Yonos is serving on ${host.openUrl}`);
+        if (host.reachableFromNetwork) {
+          console.log(
+            'Other machines on your network can reach this address: anyone with it, token ' +
+              'included, can browse your library, read its photos and queue work.',
+          );
+        }
         console.log('Open that address in your browser; press Ctrl+C to stop.');
         const signal = await untilInterrupted();
         await host.close();

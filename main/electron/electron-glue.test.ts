@@ -3,6 +3,7 @@
  * security settings and guards, the CSP header, the media protocol's checks,
  * the IPC registration and the taskbar progress.
  */
+import { readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { writePhoto } from '../../test/support/images.js';
@@ -26,7 +27,6 @@ vi.mock('electron', () => ({
     handle: (scheme: string, handler: (request: { url: string }) => unknown) =>
       electron.protocolHandlers.set(scheme, handler),
   },
-  net: { fetch: (url: string) => ({ fetched: url }) },
   dialog: { showOpenDialog: vi.fn() },
   shell: { showItemInFolder: vi.fn() },
   Notification: class {
@@ -41,7 +41,7 @@ vi.mock('electron', () => ({
 const { registerIpcHandlers } = await import('./ipc.js');
 const { applyContentSecurityPolicy, contentSecurityPolicy, guardNavigation, mainWindowOptions } =
   await import('./window.js');
-const { handleMediaProtocol, mediaFileFor } = await import('./media-protocol.js');
+const { handleMediaProtocol, openMediaImage } = await import('./media-protocol.js');
 const { isKnownFile, registerDesktopHandlers } = await import('./desktop-ipc.js');
 const { trackQueueProgress } = await import('./taskbar.js');
 
@@ -144,24 +144,46 @@ describe('IPC registration', () => {
 });
 
 describe('the media protocol', () => {
+  type MediaHandler = (request: { url: string }) => Promise<Response>;
+
+  async function servedBy(handler: MediaHandler | undefined, url: string): Promise<Response> {
+    if (handler === undefined) throw new Error('no media handler registered');
+    return handler({ url });
+  }
+
   it('serves library photos only, by id, from allowed roots', async () => {
     const app = await tempApp();
     const folder = await tempDir();
     const file = await writePhoto(path.join(folder, 'a.jpg'));
     const [id] = (await createServices(app).libraryImport({ paths: [file] })).photoIds;
-    expect(mediaFileFor(app.db, `yonos-media://photo/${id ?? 0}`)).toBe(file);
-    expect(mediaFileFor(app.db, 'yonos-media://photo/999')).toBeNull();
-    expect(mediaFileFor(app.db, 'yonos-media://version/1')).toBeNull();
-    expect(mediaFileFor(app.db, 'yonos-media://photo/..%2F..%2Fetc%2Fpasswd')).toBeNull();
-    expect(mediaFileFor(app.db, `file://${file}`)).toBeNull();
-
     handleMediaProtocol(app.db);
-    const handler = electron.protocolHandlers.get('yonos-media');
-    expect(handler?.({ url: `yonos-media://photo/${id ?? 0}` })).toEqual({
-      fetched: `file://${file}`,
-    });
-    const refused = handler?.({ url: 'yonos-media://photo/999' }) as Response;
-    expect(refused.status).toBe(404);
+    const handler = electron.protocolHandlers.get('yonos-media') as MediaHandler | undefined;
+
+    const served = await servedBy(handler, `yonos-media://photo/${id ?? 0}`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(await readFile(file));
+    for (const refused of [
+      'yonos-media://photo/999',
+      'yonos-media://version/1',
+      'yonos-media://photo/..%2F..%2Fetc%2Fpasswd',
+    ]) {
+      expect((await servedBy(handler, refused)).status, refused).toBe(404);
+    }
+    expect(await openMediaImage(app.db, `file://${file}`)).toBeNull();
+  });
+
+  it('refuses a photo replaced by a link that leaves the roots', async () => {
+    const app = await tempApp();
+    const folder = await tempDir();
+    const file = await writePhoto(path.join(folder, 'a.jpg'));
+    const secret = await writePhoto(path.join(await tempDir(), 'secret.jpg'), { seed: 9 });
+    const [id] = (await createServices(app).libraryImport({ paths: [file] })).photoIds;
+    await rm(file);
+    await symlink(secret, file);
+    handleMediaProtocol(app.db);
+    const handler = electron.protocolHandlers.get('yonos-media') as MediaHandler | undefined;
+    expect((await servedBy(handler, `yonos-media://photo/${id ?? 0}`)).status).toBe(404);
   });
 });
 

@@ -3,11 +3,11 @@
  * images for the compare view, served only for library photos and their
  * enhanced versions inside the allowed roots (main/shared/image-access.ts).
  */
-import { pathToFileURL } from 'node:url';
-import { net, protocol } from 'electron';
+import { Readable } from 'node:stream';
+import { protocol } from 'electron';
 import type { Db } from '../library/db.js';
 import { mediaScheme } from '../shared/desktop.js';
-import { parseImageRef, resolveImage } from '../shared/image-access.js';
+import { openImage, type OpenedImage } from '../shared/image-access.js';
 
 /** Must run before the app is ready. */
 export function registerMediaScheme(): void {
@@ -16,18 +16,21 @@ export function registerMediaScheme(): void {
   ]);
 }
 
-/** The file a media URL may load, or null. */
-export function mediaFileFor(db: Db, url: string): string | null {
+/** The image a media URL may load, opened, or null. */
+export function openMediaImage(db: Db, url: string): Promise<OpenedImage | null> {
   const parsed = new URL(url);
-  if (parsed.protocol !== `${mediaScheme}:`) return null;
-  const ref = parseImageRef(`${parsed.hostname}${parsed.pathname}`);
-  return ref === null ? null : resolveImage(db, ref.kind, ref.id);
+  if (parsed.protocol !== `${mediaScheme}:`) return Promise.resolve(null);
+  return openImage(db, `${parsed.hostname}${parsed.pathname}`);
 }
 
 export function handleMediaProtocol(db: Db): void {
-  protocol.handle(mediaScheme, (request) => {
-    const file = mediaFileFor(db, request.url);
-    if (file === null) return new Response('Not found', { status: 404 });
-    return net.fetch(pathToFileURL(file).href);
+  protocol.handle(mediaScheme, async (request) => {
+    const image = await openMediaImage(db, request.url);
+    if (image === null) return new Response('Not found', { status: 404 });
+    // Streamed from the descriptor that was checked, never reopened by path.
+    const body = Readable.toWeb(image.handle.createReadStream()) as ReadableStream<Uint8Array>;
+    return new Response(body, {
+      headers: { 'Content-Type': image.type, 'Content-Length': String(image.size) },
+    });
   });
 }

@@ -44,18 +44,50 @@ const maxSide: Record<OutputFormat, number> = {
   tiff: 2 ** 31 - 1,
 };
 
-export async function readImage(file: string, limits: ImageLimits): Promise<DecodedImage> {
-  const metadata = await readMetadata(file);
-  const { width, height } = metadata;
-  if (width * height > limits.maxInputPixels) {
-    throw new Error(
-      `${width}×${height} is ${megapixels(width * height)} MP, over the ` +
-        `${megapixels(limits.maxInputPixels)} MP input limit.`,
-    );
-  }
-  const bits = metadata.depth === 'ushort' ? 16 : 8;
-  const grey = metadata.channels <= 2 && metadata.space !== 'cmyk';
-  const cmyk = metadata.space === 'cmyk';
+/** What the file's header says, with the size as shown (EXIF orientation applied). */
+export interface ImageHeader {
+  width: number;
+  height: number;
+  format: string;
+  depth: string | undefined;
+  channels: number;
+  space: string | undefined;
+}
+
+/**
+ * Reads only the header, and refuses an input over the pixel limit there:
+ * nothing is decoded yet, so a decompression bomb costs nothing.
+ */
+export async function readImageHeader(file: string, limits: ImageLimits): Promise<ImageHeader> {
+  const size = (await stat(file)).size;
+  if (size === 0) throw new Error('empty file (0 bytes), not an image');
+  // No pixel limit here: our own check below says it in our words.
+  const metadata = await sharp(file, { limitInputPixels: false })
+    .metadata()
+    .catch((error: unknown) => {
+      throw unreadable(error);
+    });
+  const { width, height } = metadata.autoOrient;
+  checkInputSize(width, height, limits);
+  return {
+    width,
+    height,
+    format: metadata.format,
+    depth: metadata.depth,
+    channels: metadata.channels,
+    space: metadata.space,
+  };
+}
+
+/** Decodes an image whose header was read (and its size accepted) by readImageHeader. */
+export async function decodeImage(
+  file: string,
+  header: ImageHeader,
+  limits: ImageLimits,
+): Promise<DecodedImage> {
+  const bits = header.depth === 'ushort' ? 16 : 8;
+  const grey = header.channels <= 2 && header.space !== 'cmyk';
+  const cmyk = header.space === 'cmyk';
   let pipeline = sharp(file, { autoOrient: true, limitInputPixels: limits.maxInputPixels });
   // CMYK pixels mean nothing to the model: those (only) are converted to sRGB.
   if (!cmyk) pipeline = pipeline.keepIccProfile();
@@ -64,7 +96,7 @@ export async function readImage(file: string, limits: ImageLimits): Promise<Deco
     .raw({ depth: bits === 16 ? 'ushort' : 'uchar' })
     .toBuffer({ resolveWithObject: true })
     .catch((error: unknown) => {
-      throw unreadable(error, metadata.format);
+      throw unreadable(error, header.format);
     });
   const samples =
     bits === 16
@@ -85,20 +117,9 @@ export async function readImage(file: string, limits: ImageLimits): Promise<Deco
       data: split.colour,
     },
     alpha: split.alpha,
-    format: metadata.format,
+    format: header.format,
     cmyk,
   };
-}
-
-async function readMetadata(file: string) {
-  const size = (await stat(file)).size;
-  if (size === 0) throw new Error('empty file (0 bytes), not an image');
-  try {
-    const metadata = await sharp(file).metadata();
-    return { ...metadata, format: metadata.format as string };
-  } catch (error) {
-    throw unreadable(error);
-  }
 }
 
 function unreadable(error: unknown, format?: string): Error {
@@ -137,6 +158,16 @@ function colourspace(grey: boolean, bits: 8 | 16): string {
 
 function megapixels(pixels: number): string {
   return (pixels / 1e6).toFixed(pixels < 10e6 ? 1 : 0);
+}
+
+/** Throws for an input over the pixel limit (a decompression-bomb guard), before it is decoded. */
+export function checkInputSize(width: number, height: number, limits: ImageLimits): void {
+  if (width * height > limits.maxInputPixels) {
+    throw new Error(
+      `${width}×${height} is ${megapixels(width * height)} MP, over the ` +
+        `${megapixels(limits.maxInputPixels)} MP input limit.`,
+    );
+  }
 }
 
 /** Throws before any inference when the output could not be stored. */

@@ -4,7 +4,11 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { defaultNameTemplate, nameTemplateProblem } from '../shared/contract.js';
+import { InvalidError } from '../shared/errors.js';
 import type { OutputFormat } from './types.js';
+
+export { defaultNameTemplate };
 
 export type CollisionPolicy = 'skip' | 'overwrite' | 'increment';
 
@@ -26,8 +30,6 @@ export interface ResolvedOutput {
   path: string;
   action: 'write' | 'skip';
 }
-
-export const defaultNameTemplate = '{name}_x{scale}';
 
 const formatExtensions: Record<OutputFormat, string> = {
   png: '.png',
@@ -78,20 +80,14 @@ function outputDirectory({ input, outDir, sourceRoot }: OutputPathRequest): stri
   return path.resolve(outDir, relative);
 }
 
-/** Expands a name template; throws on unknown placeholders or path separators. */
+/** Expands a name template; throws InvalidError for one the contract would refuse. */
 export function expandTemplate(template: string, input: string, scale: number): string {
+  const problem = nameTemplateProblem(template);
+  if (problem !== null) throw new InvalidError(problem);
   const stem = path.basename(input, path.extname(input));
-  const name = template.replace(/\{(\w*)\}/g, (placeholder, key: string) => {
-    if (key === 'name') return stem;
-    if (key === 'scale') return String(scale);
-    throw new Error(
-      `Unknown placeholder ${placeholder} in the name template; use {name} and {scale}.`,
-    );
-  });
-  if (name.trim() === '' || /[/\\]/.test(name) || name === '.' || name === '..') {
-    throw new Error(`The name template "${template}" must give a plain file name.`);
-  }
-  return name;
+  return template.replace(/\{(name|scale)\}/g, (_placeholder, key: string) =>
+    key === 'name' ? stem : String(scale),
+  );
 }
 
 function outputExtension(input: string, format: OutputFormat | undefined): string {

@@ -6,8 +6,9 @@ import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import {
   checkOutputSize,
+  decodeImage,
   defaultLimits,
-  readImage,
+  readImageHeader,
   upscaleAlpha,
   writeImageAtomically,
   type DecodedImage,
@@ -74,9 +75,12 @@ export async function runUpscaleJob(job: UpscaleJob, context: JobContext): Promi
   // Before any work, so an unwritable folder fails in a second, not after minutes of inference.
   const temp = await reserveTempFile(job.output);
   try {
-    const decoded = await timed(timings, 'decode', () => readImage(job.input, defaultLimits));
-    const { width, height } = decoded.colour;
-    checkOutputSize(width * scale, height * scale, format, defaultLimits);
+    const decoded = await timed(timings, 'decode', async () => {
+      // Both limits are checked from the header: nothing is decoded for an input that is refused.
+      const header = await readImageHeader(job.input, defaultLimits);
+      checkOutputSize(header.width * scale, header.height * scale, format, defaultLimits);
+      return decodeImage(job.input, header, defaultLimits);
+    });
     context.checkpoint();
     const inference = await inferWithFallbacks(decoded.colour, job, context, timings, started);
     await timed(timings, 'encode', () =>

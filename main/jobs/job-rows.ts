@@ -9,6 +9,7 @@ import type {
   UpscaleDevice,
 } from '../shared/contract.js';
 import { jobSchema, jobSettingsSchema, jobStateSchema } from '../shared/contract.js';
+import { NotFoundError } from '../shared/errors.js';
 
 export interface JobRow {
   id: number;
@@ -39,7 +40,7 @@ export interface QueuedJob extends Job {
 
 export function readJob(db: Db, jobId: number): QueuedJob {
   const row = db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?').get(jobId);
-  if (row === undefined) throw new Error(`Job ${jobId} not found`);
+  if (row === undefined) throw new NotFoundError(`Job ${jobId}`);
   return toJob(row);
 }
 

@@ -9,6 +9,7 @@ import { defaultNameTemplate, resolveOutputPath } from '../engine/output-path.js
 import type { Library } from '../library/library.js';
 import { findPhotos } from '../library/photo-files.js';
 import type { EnqueueRequest, JobSettings } from '../shared/contract.js';
+import { errorMessage, fileErrorMessage } from '../shared/errors.js';
 import type { NewJob } from './queue.js';
 
 export interface PlannedBatch {
@@ -63,10 +64,7 @@ export async function planBatch(library: Library, request: EnqueueRequest): Prom
       const settings = settingsFor(request, root);
       planned.jobs.push({ photoId, input: file, settings, output: plannedOutput(file, settings) });
     } catch (error) {
-      planned.failed.push({
-        path: file,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      planned.failed.push({ path: file, error: errorMessage(error) });
     }
   }
   return planned;
@@ -84,10 +82,7 @@ async function expandSources(
       const files = await findPhotos([absolute], request.recursive ?? false);
       sources.push(...files.map((file) => ({ file, root: isFolder ? absolute : null })));
     } catch (error) {
-      failed.push({
-        path: absolute,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      failed.push({ path: absolute, error: fileErrorMessage(error) });
     }
   }
   return sources;

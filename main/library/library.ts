@@ -16,7 +16,9 @@ import type {
   RefreshReport,
   Version,
 } from '../shared/contract.js';
+import { fileErrorMessage, NotFoundError } from '../shared/errors.js';
 import type { EventBus } from '../shared/events.js';
+import { readLibraryFile } from '../shared/image-access.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { findPhotos, readPhotoFacts, type PhotoFacts } from './photo-files.js';
@@ -54,13 +56,6 @@ interface VersionRow {
   created_at: number;
 }
 
-export class NotFoundError extends Error {
-  constructor(what: string) {
-    super(`${what} not found`);
-    this.name = 'NotFoundError';
-  }
-}
-
 type ImportOutcome = 'added' | 'duplicates' | 'moved' | 'unchanged';
 
 export class Library {
@@ -82,14 +77,21 @@ export class Library {
       photoIds: [],
     };
     const added: number[] = [];
-    for (const file of await findPhotos(paths, recursive)) {
-      try {
-        const { id, outcome } = this.record(await readPhotoFacts(file));
-        report[outcome]++;
-        report.photoIds.push(id);
-        if (outcome !== 'duplicates') added.push(id);
-      } catch (error) {
-        report.failed.push({ path: file, error: errorMessage(error) });
+    for (const given of paths) {
+      // One path that is not there is reported; the others are imported all the same.
+      const files = await findPhotos([given], recursive).catch((error: unknown) => {
+        report.failed.push({ path: path.resolve(given), error: fileErrorMessage(error) });
+        return [];
+      });
+      for (const file of files) {
+        try {
+          const { id, outcome } = this.record(await readPhotoFacts(file));
+          report[outcome]++;
+          report.photoIds.push(id);
+          if (outcome !== 'duplicates') added.push(id);
+        } catch (error) {
+          report.failed.push({ path: file, error: fileErrorMessage(error) });
+        }
       }
     }
     if (added.length > 0) this.events?.emit({ type: 'library', change: 'added', photoIds: added });
@@ -213,11 +215,16 @@ export class Library {
     return row;
   }
 
+  /** The original's bytes, read only while its real path is inside the allowed roots. */
+  async readOriginal(id: number): Promise<Buffer> {
+    return readLibraryFile(this.db, this.row(id).path);
+  }
+
   /** The thumbnail file, rebuilt from the original when the cache lost it. */
   async thumbnailFile(id: number): Promise<string> {
     const row = this.row(id);
     try {
-      return await ensureThumbnail(this.thumbnailsDir, row.hash, row.path);
+      return await ensureThumbnail(this.thumbnailsDir, row.hash, () => this.readOriginal(id));
     } catch (error) {
       if (!existsSync(row.path)) {
         this.setMissing(id, true);
@@ -331,8 +338,4 @@ export function toVersion(row: VersionRow): Version {
     format: row.format,
     createdAt: row.created_at,
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

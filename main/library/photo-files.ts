@@ -66,7 +66,8 @@ export async function readPhotoFacts(file: string): Promise<PhotoFacts> {
   const [hash, stats, metadata] = await Promise.all([
     hashFile(file),
     stat(file),
-    sharp(file).metadata(),
+    // The header only, whatever the size: a huge photo is still a photo of the library.
+    sharp(file, { limitInputPixels: false }).metadata(),
   ]);
   const exif = readExif(metadata.exif);
   // EXIF orientations 5-8 are rotated a quarter turn: report the size as shown.

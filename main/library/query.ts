@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { LibraryQuery } from '../shared/contract.js';
+import { InvalidError } from '../shared/errors.js';
 
 const sortColumns = { date: 'sort_date', name: 'name', imported: 'imported_at' } as const;
 
@@ -25,14 +26,22 @@ export function encodeCursor(key: CursorKey): string {
 }
 
 export function decodeCursor(cursor: string): CursorKey {
-  const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const invalid = new InvalidError(
+    'Invalid library cursor: use the nextCursor of a previous page.',
+  );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
   if (
     !Array.isArray(parsed) ||
     parsed.length !== 2 ||
     !['string', 'number'].includes(typeof parsed[0]) ||
     !Number.isInteger(parsed[1])
   ) {
-    throw new Error('Invalid library cursor');
+    throw invalid;
   }
   return parsed as CursorKey;
 }

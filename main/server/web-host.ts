@@ -4,21 +4,30 @@
  * /api/<channel>`, the JSON body being the argument array) and its events over
  * a WebSocket (`/api/events`).
  *
- * Only the machine's own user should reach it, so it binds to loopback, every
- * API call needs the random token printed at start-up, requests whose Host is
- * not ours are refused (DNS rebinding) and so are requests from other origins.
+ * Only the machine's own user should reach it, so it binds to loopback unless
+ * told one other address (bind-host.ts), every API call needs the random token
+ * printed at start-up, requests whose Host is not ours are refused (DNS
+ * rebinding) and so are requests from other origins.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
+import { listenError, resolveBindHost } from './bind-host.js';
 import { isChannelName, type ServiceHandlers, type YonosEvents } from '../shared/contract.js';
 import { dispatch } from '../shared/dispatch.js';
-import { imageContentType } from '../shared/image-access.js';
+import {
+  BusyError,
+  ConflictError,
+  errorMessage,
+  ForbiddenError,
+  InvalidError,
+  NotFoundError,
+} from '../shared/errors.js';
+import type { OpenedImage } from '../shared/image-access.js';
 
 export const loopbackHost = '127.0.0.1';
 
@@ -33,20 +42,25 @@ export interface WebHostOptions {
   /** Fixed token for tests; by default a fresh random one per start. */
   token?: string;
   /**
-   * The address to bind, 127.0.0.1 by default. Another interface's address
-   * makes the app reachable from other machines: only when the user asks.
+   * The address or host name to bind, 127.0.0.1 by default. Another
+   * interface's address makes the app reachable from other machines: only
+   * when the user asks. Start-up failures are InvalidError (a bad host) or
+   * BusyError (the port is taken), with a one-line message.
    */
   host?: string;
   /**
    * `GET /api/file/photo/<id>` and `/api/file/version/<id>`: the full-size
-   * image for the compare view, or null when there is none or it is not allowed.
+   * image for the compare view, opened, or null when there is none or it is
+   * not allowed.
    */
-  resolveImage?: (ref: string) => string | null;
+  openImage?: (ref: string) => Promise<OpenedImage | null>;
 }
 
 export interface WebHost {
-  /** `http://127.0.0.1:<port>`, the only origin the host answers. */
+  /** `http://127.0.0.1:<port>` by default; with a host name given, that name. */
   origin: string;
+  /** Bound to an address other machines can connect to (a LAN bind). */
+  reachableFromNetwork: boolean;
   token: string;
   /** The address to open in a browser: origin plus the token. */
   openUrl: string;
@@ -56,14 +70,6 @@ export interface WebHost {
 const maxBodyBytes = 1024 * 1024;
 const eventsPath = '/api/events';
 const filePrefix = '/api/file/';
-
-/** Wildcard addresses: no single Host header to check, so they are refused. */
-const wildcardHosts = new Set(['0.0.0.0', '::', '[::]', '']);
-
-/** `host:port` as it appears in a Host header (IPv6 in brackets). */
-function hostHeader(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 class HttpError extends Error {
   constructor(
@@ -75,42 +81,48 @@ class HttpError extends Error {
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
-  const bindHost = options.host ?? loopbackHost;
-  if (wildcardHosts.has(bindHost)) {
-    throw new Error(
-      `Refusing to listen on every interface (${bindHost}); pass the one address to serve on.`,
-    );
-  }
+  const givenHost = options.host ?? loopbackHost;
+  const bind = await resolveBindHost(givenHost);
   const token = options.token ?? randomBytes(24).toString('base64url');
   const tokenDigest = sha256(token);
   const serveStatic = sirv(options.rendererDir, { dotfiles: false, etag: true });
 
   let origin = '';
-  let expectedHost = '';
+  /** `name:port` for the name the user gave and the bound address: the Host headers we answer. */
+  let ourHosts = new Set<string>();
+  let ourOrigins = new Set<string>();
 
-  /** The checks every request and WebSocket upgrade passes: our Host, our Origin, and for the API the token. */
-  const refusal = (req: IncomingMessage, url: URL): HttpError | null => {
-    if (req.headers.host !== expectedHost) return new HttpError(403, 'Unexpected Host header');
-    if (req.headers.origin !== undefined && req.headers.origin !== origin) {
+  /**
+   * The checks every request and WebSocket upgrade passes: our Host, our
+   * Origin, a target that parses, and for the API the token. The URL, or why not.
+   */
+  const admit = (req: IncomingMessage): URL | HttpError => {
+    if (!ourHosts.has(req.headers.host?.toLowerCase() ?? '')) {
+      return new HttpError(403, 'Unexpected Host header');
+    }
+    const requestOrigin = req.headers.origin;
+    if (requestOrigin !== undefined && !ourOrigins.has(requestOrigin.toLowerCase())) {
       return new HttpError(403, 'Cross-origin requests are refused');
     }
+    const target = req.url ?? '/';
+    if (!URL.canParse(target, origin)) return new HttpError(400, 'Malformed request target');
+    const url = new URL(target, origin);
     if (url.pathname.startsWith('/api/') && !carriesToken(req, url, tokenDigest)) {
       return new HttpError(401, 'Missing or invalid token');
     }
-    return null;
+    return url;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     setSecurityHeaders(res);
-    const url = new URL(req.url ?? '/', origin);
-    const refused = refusal(req, url);
-    if (refused !== null) {
-      if (refused.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-      sendJson(res, refused.status, { error: refused.message });
+    const url = admit(req);
+    if (url instanceof HttpError) {
+      if (url.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      sendJson(res, url.status, { error: url.message });
       return;
     }
     if (url.pathname.startsWith(filePrefix)) {
-      await sendImage(req, res, options.resolveImage?.(url.pathname.slice(filePrefix.length)));
+      await sendImage(req, res, options.openImage, url.pathname.slice(filePrefix.length));
       return;
     }
     if (url.pathname.startsWith('/api/')) {
@@ -126,7 +138,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     });
   };
 
-  const server = createServer((req, res) => {
+  // A request without Host reaches our own Host check, which answers it in JSON like the rest.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error('yonos serve: request failed:', error);
       if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
@@ -134,27 +147,43 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     });
   });
 
+  const requestedPort = options.port ?? 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, bindHost, () => {
-      server.off('error', reject);
+    server.once('error', (error) => {
+      reject(listenError(error, requestedPort, givenHost));
+    });
+    server.listen(requestedPort, bind.address, () => {
+      server.removeAllListeners('error');
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
-  expectedHost = hostHeader(bindHost, port);
-  origin = `http://${expectedHost}`;
+  const hosts = bind.names.map((name) => `${name}:${port}`);
+  ourHosts = new Set(hosts);
+  ourOrigins = new Set(hosts.map((host) => `http://${host}`));
+  origin = `http://${hosts[0] ?? ''}`;
+
+  // Requests HTTP itself cannot parse get a JSON answer too, like every other refusal.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    endWithJson(socket, tooLarge ? 431 : 400, tooLarge ? 'Headers too large' : 'Malformed request');
+  });
 
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket: Duplex, head) => {
-    const url = new URL(req.url ?? '/', origin);
+    const url = admit(req);
     const refused =
-      refusal(req, url) ??
-      (url.pathname === eventsPath && options.events !== undefined
-        ? null
-        : new HttpError(404, 'No such WebSocket'));
+      url instanceof HttpError
+        ? url
+        : url.pathname === eventsPath && options.events !== undefined
+          ? null
+          : new HttpError(404, 'No such WebSocket');
     if (refused !== null) {
-      socket.end(`HTTP/1.1 ${refused.status} ${refused.message}\r\nConnection: close\r\n\r\n`);
+      endWithJson(socket, refused.status, refused.message);
       return;
     }
     sockets.handleUpgrade(req, socket, head, (client) => {
@@ -167,6 +196,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   return {
     origin,
+    reachableFromNetwork: bind.reachableFromNetwork,
     token,
     openUrl: `${origin}/?token=${token}`,
     close: () =>
@@ -185,34 +215,28 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 async function sendImage(
   req: IncomingMessage,
   res: ServerResponse,
-  file: string | null | undefined,
+  openImage: WebHostOptions['openImage'],
+  ref: string,
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendJson(res, 405, { error: 'Method not allowed' });
     return;
   }
-  const type = file == null ? null : imageContentType(file);
-  const size =
-    file == null
-      ? null
-      : await stat(file).then(
-          (info) => (info.isFile() ? info.size : null),
-          () => null,
-        );
-  if (file == null || type === null || size === null) {
+  const image = (await openImage?.(ref)) ?? null;
+  if (image === null) {
     sendJson(res, 404, { error: 'No such image' });
     return;
   }
   res.statusCode = 200;
-  res.setHeader('Content-Type', type);
-  res.setHeader('Content-Length', size);
+  res.setHeader('Content-Type', image.type);
+  res.setHeader('Content-Length', image.size);
   if (req.method === 'HEAD') {
+    await image.handle.close();
     res.end();
     return;
   }
-  createReadStream(file)
-    .on('error', () => res.destroy())
-    .pipe(res);
+  // pipeline closes the file however the response ends (a client that goes away included).
+  await pipeline(image.handle.createReadStream(), res).catch(() => undefined);
 }
 
 /** `GET /api/health` (kept for simple probes) and `POST /api/<channel>` with the argument array. */
@@ -236,9 +260,11 @@ async function answerApi(
     const args = isHealthProbe ? [] : await readJsonBody(req);
     sendJson(res, 200, await dispatch(services, name, args));
   } catch (error) {
-    sendJson(res, statusFor(error), {
-      error: error instanceof Error ? error.message : String(error),
-    });
+    const status = statusFor(error);
+    if (status === 500) console.error(`yonos serve: /api/${name} failed:`, error);
+    // A body left unread (too large) leaves the connection unusable for another request.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    sendJson(res, status, { error: errorMessage(error) });
   }
 }
 
@@ -258,12 +284,18 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Bad arguments are the caller's fault (400); a missing record is 404; the rest is ours. */
+/** The one map from error kinds to HTTP statuses; anything else is our fault (500). */
+const statusByKind: [new (...args: never[]) => Error, number][] = [
+  [InvalidError, 400],
+  [ForbiddenError, 403],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [BusyError, 503],
+];
+
 function statusFor(error: unknown): number {
   if (error instanceof HttpError) return error.status;
-  if (error instanceof Error && error.name === '$ZodError') return 400;
-  if (error instanceof Error && error.name === 'NotFoundError') return 404;
-  return 500;
+  return statusByKind.find(([kind]) => error instanceof kind)?.[1] ?? 500;
 }
 
 function sha256(value: string): Buffer {
@@ -283,6 +315,16 @@ function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
   res.setHeader('Cache-Control', 'no-store');
+}
+
+/** A whole JSON error response written on a bare socket (before or instead of HTTP handling). */
+function endWithJson(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -119,6 +119,36 @@ export type RefreshReport = z.infer<typeof refreshReportSchema>;
 
 // ---- Jobs ------------------------------------------------------------------
 
+export const defaultNameTemplate = '{name}_x{scale}';
+
+/**
+ * Why an output name template cannot be used, or null. Only `{name}` (the
+ * input's name without extension) and `{scale}`; the result must be a plain
+ * file name, never a path. One rule, one message, for the UI, HTTP and CLI.
+ */
+export function nameTemplateProblem(template: string): string | null {
+  if (template.trim() === '') {
+    return `The name template is empty; ${defaultNameTemplate} is the default.`;
+  }
+  const unknown = [...template.matchAll(/\{(\w*)\}/g)].find(
+    ([, key]) => key !== 'name' && key !== 'scale',
+  );
+  if (unknown !== undefined) {
+    return `Unknown placeholder ${unknown[0]} in the name template; use {name} and {scale}.`;
+  }
+  if (/[/\\]/.test(template) || template.includes('..')) {
+    return 'The name template must give a plain file name: no /, \\ or "..".';
+  }
+  return null;
+}
+
+const nameTemplateSchema = z.string().check(
+  z.superRefine((template, context) => {
+    const problem = nameTemplateProblem(template);
+    if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+  }),
+);
+
 export const scaleSchema = z.literal([2, 4, 8]);
 export const outputFormatSchema = z.enum(['png', 'jpg', 'webp', 'avif', 'tiff']);
 export const collisionPolicySchema = z.enum(['skip', 'overwrite', 'increment']);
@@ -188,7 +218,7 @@ export const enqueueRequestSchema = z.object({
   /** Default: next to each photo. */
   outDir: z.optional(z.string()),
   /** Default `{name}_x{scale}`. */
-  template: z.optional(z.string()),
+  template: z.optional(nameTemplateSchema),
   /** Default `skip`. */
   collision: z.optional(collisionPolicySchema),
   /** With `outDir` and folder inputs: recreate the source tree under `outDir` (default true). */
@@ -283,7 +313,7 @@ export const appSettingsSchema = z.object({
   /** null: each format's own default. */
   quality: z.nullable(z.int().check(z.minimum(1), z.maximum(100))),
   /** File name template with `{name}` and `{scale}`. */
-  template: z.string().check(z.minLength(1)),
+  template: nameTemplateSchema,
   /** null: next to each photo. */
   outDir: nullableString,
 });

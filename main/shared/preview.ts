@@ -1,6 +1,6 @@
 /**
  * The compare view's "1 step vs N steps" preview: a small region of a photo
- * is cropped to a temporary PNG and upscaled twice by the engine, and both
+ * (its bytes, read inside the allowed roots) is cropped to a temporary PNG and upscaled twice by the engine, and both
  * results come back as PNG data: URLs. The temporary folder is always removed.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,16 +12,16 @@ import type { PreviewRequest, PreviewResult } from './contract.js';
 
 export async function previewRegion(
   engine: Engine,
-  photoPath: string,
+  photo: Buffer,
   request: PreviewRequest,
   tile: number | null,
 ): Promise<PreviewResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'yonos-preview-'));
   try {
     const crop = path.join(dir, 'region.png');
-    const image = sharp(photoPath).rotate();
+    const image = sharp(photo).rotate();
     const { width, height } = await image.clone().metadata();
-    const { orientation } = await sharp(photoPath).metadata();
+    const { orientation } = await sharp(photo).metadata();
     // rotate() applies EXIF orientation, so the region is in displayed pixels.
     const [shownWidth, shownHeight] =
       orientation !== undefined && orientation >= 5 ? [height, width] : [width, height];

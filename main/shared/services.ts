@@ -77,8 +77,8 @@ export function createServices(app: YonosApp): ServiceHandlers {
     settingsSet: (changes) => settings.set(changes),
     systemInfo: () => systemInfo(app.dataDir, app.engineOptions.modelDirs),
     previewRegion: async (request) => {
-      const photo = library.photo(request.photoId);
-      return previewRegion(await app.previewEngine(), photo.path, request, settings.get().tile);
+      const photo = await library.readOriginal(request.photoId);
+      return previewRegion(await app.previewEngine(), photo, request, settings.get().tile);
     },
 
     integrationStatus: () =>

@@ -3,7 +3,7 @@
  * database's app_state table, so they live and move with the library.
  */
 import type { Db } from '../library/db.js';
-import { appSettingsSchema, type AppSettings } from './contract.js';
+import { appSettingsSchema, defaultNameTemplate, type AppSettings } from './contract.js';
 
 const settingsKey = 'settings';
 
@@ -14,7 +14,7 @@ export const defaultSettings: AppSettings = {
   modelId: null,
   format: null,
   quality: null,
-  template: '{name}_x{scale}',
+  template: defaultNameTemplate,
   outDir: null,
 };
 

@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { WatchAdd, WatchFolder } from '../shared/contract.js';
+import { fileErrorMessage, InvalidError } from '../shared/errors.js';
 import type { NamedLeases } from '../shared/leases.js';
 import type { WatchStore } from './store.js';
 import { FolderWatcher, type WatcherDeps } from './watcher.js';
@@ -47,9 +48,10 @@ export class WatchManager {
   }
 
   async add(request: WatchAdd, start = true): Promise<WatchFolder> {
-    if (!(await stat(request.path)).isDirectory()) {
-      throw new Error(`${request.path} is not a folder`);
-    }
+    const found = await stat(request.path).catch((error: unknown) => {
+      throw new InvalidError(`${request.path}: ${fileErrorMessage(error)}`);
+    });
+    if (!found.isDirectory()) throw new InvalidError(`${request.path} is not a folder`);
     const watch = this.store.upsert(request);
     // Settings may have changed: a running watcher restarts with the new ones.
     await this.#stop(watch.id);

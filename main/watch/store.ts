@@ -1,9 +1,9 @@
 /** Watch folders as persisted in the library database. */
 import path from 'node:path';
 import type { Db } from '../library/db.js';
-import { NotFoundError } from '../library/library.js';
 import type { WatchAdd, WatchFolder } from '../shared/contract.js';
 import { outputFormatSchema, scaleSchema } from '../shared/contract.js';
+import { NotFoundError } from '../shared/errors.js';
 
 interface WatchRow {
   id: number;

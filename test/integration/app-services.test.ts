@@ -3,12 +3,13 @@
  * the system report (providers, model cards), the 1-step vs N-step preview,
  * and the image access rules the compare view's routes rely on.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { appSettingsSchema, systemInfoSchema } from '../../main/shared/contract.js';
 import { YonosApp } from '../../main/shared/app.js';
-import { isInsideRoots, parseImageRef, resolveImage } from '../../main/shared/image-access.js';
+import { openImage, openInsideRoots, parseImageRef } from '../../main/shared/image-access.js';
 import { createServices } from '../../main/shared/services.js';
 import { defaultSettings } from '../../main/shared/settings-store.js';
 import { writePhoto } from '../support/images.js';
@@ -89,11 +90,18 @@ describe('previewRegion', () => {
 });
 
 describe('image access', () => {
-  it('keeps paths inside the roots, whatever their dot segments', () => {
-    const root = path.resolve('/photos/trip');
-    expect(isInsideRoots(path.join(root, 'a.jpg'), [root])).toBe(true);
-    expect(isInsideRoots(path.join(root, '../secret.jpg'), [root])).toBe(false);
-    expect(isInsideRoots(`${root}-other/a.jpg`, [root])).toBe(false);
+  it('keeps paths inside the roots, whatever their dot segments', async () => {
+    const parent = await tempDir();
+    const root = path.join(parent, 'trip');
+    await writePhoto(path.join(root, 'sub', 'a.jpg'));
+    await writePhoto(path.join(parent, 'secret.jpg'));
+    const sibling = await writePhoto(path.join(`${root}-other`, 'a.jpg'));
+    await (await openInsideRoots(path.join(root, 'sub', '..', 'sub', 'a.jpg'), [root])).close();
+    const escaping = path.join(root, 'sub', '..', '..', 'secret.jpg');
+    await expect(openInsideRoots(escaping, [root])).rejects.toThrow(
+      `${escaping} leads outside the library folders`,
+    );
+    await expect(openInsideRoots(sibling, [root])).rejects.toThrow(/outside/);
   });
 
   it('parses only photo and version references', () => {
@@ -103,13 +111,15 @@ describe('image access', () => {
     expect(parseImageRef('thumbnail/1')).toBeNull();
   });
 
-  it('resolves library photos and nothing else', async () => {
+  it('opens library photos and nothing else', async () => {
     const app = await tempApp();
     const folder = await tempDir();
     const file = await writePhoto(path.join(folder, 'x.jpg'));
     const [id] = (await createServices(app).libraryImport({ paths: [file] })).photoIds;
-    expect(resolveImage(app.db, 'photo', id ?? 0)).toBe(file);
-    expect(resolveImage(app.db, 'photo', 999)).toBeNull();
-    expect(resolveImage(app.db, 'version', 1)).toBeNull();
+    const image = await openImage(app.db, `photo/${id ?? 0}`);
+    expect(image).toMatchObject({ type: 'image/jpeg', size: (await stat(file)).size });
+    await image?.handle.close();
+    expect(await openImage(app.db, 'photo/999')).toBeNull();
+    expect(await openImage(app.db, 'version/1')).toBeNull();
   });
 });

@@ -67,6 +67,71 @@ describe('yonos library', () => {
     expect(found.photos.map((photo) => photo.name)).toEqual(['shot-1.jpg']);
   });
 
+  it('says in one line what a bad cursor or a missing record is, with usage and failure codes', async () => {
+    const dataDir = await tempDir();
+    const badCursor = await yonos([
+      'library',
+      'list',
+      '--cursor',
+      'garbage',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(badCursor.code).toBe(2);
+    expect(badCursor.stderr).toBe(
+      'Invalid library cursor: use the nextCursor of a previous page.\n',
+    );
+    const missingJob = await yonos(['jobs', 'show', '99999', '--data-dir', dataDir]);
+    expect(missingJob.code).toBe(1);
+    expect(missingJob.stderr).toBe('Job 99999 not found\n');
+  });
+
+  it('imports what exists and names each missing path in one line, without a stack trace', async () => {
+    const dataDir = await tempDir();
+    const photos = await tempDir();
+    await writePhoto(path.join(photos, 'good.jpg'));
+    const run = await yonos(['library', 'import', photos, '/nonexistent', '--data-dir', dataDir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      'Added 1, duplicates 0, moved 0, already there 0, failed 1.\n' +
+        '  failed: /nonexistent: no such file or folder\n',
+    );
+    expect(run.stderr).toBe('');
+  });
+
+  it('refuses to watch a folder that is not there, in one line', async () => {
+    const run = await yonos([
+      'watch',
+      '/nonexistent',
+      '--scale',
+      '4',
+      '--data-dir',
+      await tempDir(),
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('/nonexistent: no such file or folder\n');
+  });
+
+  it('refuses an unknown placeholder in jobs add --name with the message the UI shows', async () => {
+    const dataDir = await tempDir();
+    const photo = await writePhoto(path.join(await tempDir(), 'p.jpg'));
+    const run = await yonos([
+      'jobs',
+      'add',
+      photo,
+      '--scale',
+      '4',
+      '--name',
+      '{name}_{bogus}',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'Unknown placeholder {bogus} in the name template; use {name} and {scale}.\n',
+    );
+  });
+
   it('stops with the way out when the database is damaged, and `recover` takes it', async () => {
     const dataDir = await tempDir();
     await writeFile(path.join(dataDir, 'library.db'), Buffer.alloc(8192, 0x42));

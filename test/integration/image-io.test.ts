@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { checkOutputSize, defaultLimits, readImage } from '../../main/engine/image-io.js';
+import { checkOutputSize, defaultLimits, readImageHeader } from '../../main/engine/image-io.js';
 import { rawImage, rawPixels, smoothPhoto, testEngine, writeTestImage } from '../support/engine.js';
 import { exifTag, readExifTags } from '../support/exif-tags.js';
+import { headerOnlyPng } from '../support/images.js';
+import { tempDir } from '../support/temp.js';
 
 const xmp =
   '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
@@ -20,6 +23,12 @@ async function cameraJpeg(): Promise<string> {
     .withXmp(xmp)
     .jpeg({ quality: 95 });
   return writeTestImage('camera.jpg', image);
+}
+
+async function writeHeaderOnlyPng(name: string, width: number, height: number): Promise<string> {
+  const file = path.join(await tempDir(), name);
+  await writeFile(file, headerOnlyPng(width, height));
+  return file;
 }
 
 describe('metadata', () => {
@@ -188,10 +197,29 @@ describe('limits', () => {
       'big.png',
       rawImage({ width: 50, height: 40, channels: 3, value: () => 9 }).png(),
     );
-    await expect(readImage(input, { ...defaultLimits, maxInputPixels: 1000 })).rejects.toThrow(
-      '50×40 is 0.0 MP, over the 0.0 MP input limit.',
-    );
+    await expect(
+      readImageHeader(input, { ...defaultLimits, maxInputPixels: 1000 }),
+    ).rejects.toThrow('50×40 is 0.0 MP, over the 0.0 MP input limit.');
     expect(readFileSync(input).length).toBeGreaterThan(0);
+  });
+
+  it('says a PNG bomb is over the 100 MP input limit, in the documented words', async () => {
+    const { engine } = await testEngine();
+    const input = await writeHeaderOnlyPng('bomb.png', 20_000, 20_000);
+    await expect(
+      engine.upscaleFile(input, path.join(path.dirname(input), 'bomb_x2.png'), { scale: 2 }),
+    ).rejects.toThrow('20000×20000 is 400 MP, over the 100 MP input limit.');
+  });
+
+  it('refuses an output over the limit from the header, without decoding the input', async () => {
+    const { engine } = await testEngine();
+    // 81 MP in the header, and no pixel data a decoder could read: only the header is looked at.
+    const input = await writeHeaderOnlyPng('big.png', 9000, 9000);
+    await expect(
+      engine.upscaleFile(input, path.join(path.dirname(input), 'big_x4.png'), { scale: 4 }),
+    ).rejects.toThrow(
+      'the output would be 36000×36000 (1296 MP), over the 400 MP output limit; choose a smaller scale.',
+    );
   });
 
   it('refuses outputs over the output limit or the format’s largest side', () => {

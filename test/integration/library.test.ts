@@ -1,12 +1,12 @@
 /** The library on real files and a real database: import, dedupe, metadata, thumbnails, missing originals, paging. */
 import { existsSync } from 'node:fs';
-import { copyFile, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { LibraryQuery, Photo } from '../../main/shared/contract.js';
 import { thumbnailPath } from '../../main/library/thumbnails.js';
-import { writePhoto } from '../support/images.js';
+import { headerOnlyPng, writePhoto } from '../support/images.js';
 import { tempApp, tempDir } from '../support/temp.js';
 
 async function allPages(
@@ -83,6 +83,50 @@ describe('importing', () => {
     const report = await library.importPaths([photos]);
     expect(report.added).toBe(1);
     expect(report.failed.map((failure) => path.basename(failure.path))).toEqual(['broken.jpg']);
+  });
+});
+
+describe('importing paths that are not there', () => {
+  it('imports what exists and reports each missing path in plain words', async () => {
+    const { library } = await tempApp();
+    const photos = await tempDir();
+    await writePhoto(path.join(photos, 'good.jpg'), { seed: 1 });
+    const gone = path.join(photos, 'gone');
+    const report = await library.importPaths([gone, photos, '/nonexistent/x.jpg']);
+    expect(report.added).toBe(1);
+    expect(report.failed).toEqual([
+      { path: gone, error: 'no such file or folder' },
+      { path: '/nonexistent/x.jpg', error: 'no such file or folder' },
+    ]);
+  });
+
+  // Root reads every folder whatever its mode.
+  it.skipIf(process.getuid?.() === 0)('says a folder it may not read is not readable', async () => {
+    const { library } = await tempApp();
+    const locked = await tempDir();
+    await writePhoto(path.join(locked, 'a.jpg'));
+    await chmod(locked, 0o000);
+    try {
+      const report = await library.importPaths([locked]);
+      expect(report.failed).toEqual([{ path: locked, error: 'permission denied' }]);
+    } finally {
+      await chmod(locked, 0o700);
+    }
+  });
+});
+
+describe('photos over the pixel limits', () => {
+  it('are imported from their header; a bomb gets no thumbnail, and says why', async () => {
+    const app = await tempApp();
+    const photos = await tempDir();
+    await writeFile(path.join(photos, 'bomb.png'), headerOnlyPng(20_000, 20_000));
+    const report = await app.library.importPaths([photos]);
+    expect(report).toMatchObject({ added: 1, failed: [] });
+    const [id = 0] = report.photoIds;
+    expect(app.library.photo(id)).toMatchObject({ width: 20_000, height: 20_000 });
+    await expect(app.library.thumbnailFile(id)).rejects.toThrow(
+      '20000×20000 is 400 MP, over the 268 MP input limit.',
+    );
   });
 });
 

@@ -1,6 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -8,6 +8,8 @@ import { healthReportSchema, serviceEventSchema } from '../../main/shared/contra
 import { YonosApp } from '../../main/shared/app.js';
 import { createServices } from '../../main/shared/services.js';
 import { startWebHost, type WebHost } from '../../main/server/web-host.js';
+import { BusyError, InvalidError } from '../../main/shared/errors.js';
+import { writePhoto } from '../support/images.js';
 
 const token = 'test-token';
 let rendererDir: string;
@@ -20,6 +22,23 @@ interface Reply {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+}
+
+/** The status of a GET to `origin` with these headers (Host and Origin included). */
+function fetchStatus(
+  origin: string,
+  pathAndQuery: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path: pathAndQuery, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** node:http rather than fetch: the tests must set Host and Origin freely. */
@@ -56,7 +75,10 @@ beforeAll(async () => {
     services: createServices(app),
     events: app.events,
     token,
-    resolveImage: (ref) => (ref === 'photo/1' ? imageFile : null),
+    openImage: async (ref) =>
+      ref === 'photo/1'
+        ? { handle: await open(imageFile), type: 'image/png', size: (await stat(imageFile)).size }
+        : null,
   });
 });
 
@@ -137,11 +159,85 @@ describe('yonos serve web host', () => {
     expect((await get(`/api/file/../../etc/passwd?token=${token}`)).status).not.toBe(200);
   });
 
-  it('refuses to bind every interface at once', async () => {
-    await expect(
-      startWebHost({ rendererDir, services: createServices(app), host: '0.0.0.0' }),
-    ).rejects.toThrow(/every interface/);
+  it.each(['0.0.0.0', '0', '0.0', '0x0', '::', '[::]', '::0', '0:0:0:0:0:0:0:0', '::ffff:0.0.0.0'])(
+    'refuses to bind every interface at once, however it is spelt: %s',
+    async (wildcard) => {
+      const starting = startWebHost({ rendererDir, services: createServices(app), host: wildcard });
+      await expect(starting).rejects.toThrow(InvalidError);
+      await expect(starting).rejects.toThrow(`--host ${wildcard} means every interface at once`);
+    },
+  );
+
+  it.each(['', 'nosuch.invalid', '999.1.1.1'])(
+    'refuses a host that is no address of this machine: "%s"',
+    async (bad) => {
+      const starting = startWebHost({ rendererDir, services: createServices(app), host: bad });
+      await expect(starting).rejects.toThrow(InvalidError);
+      await expect(starting).rejects.toThrow(/neither an address of this machine nor a name/);
+    },
+  );
+
+  it('says in one line that the port is taken', async () => {
+    const { port } = new URL(host.origin);
+    const starting = startWebHost({
+      rendererDir,
+      services: createServices(app),
+      port: Number(port),
+    });
+    await expect(starting).rejects.toThrow(BusyError);
+    await expect(starting).rejects.toThrow(
+      `Port ${port} on 127.0.0.1 is already in use; choose another --port, or 0 for a free one.`,
+    );
   });
+
+  it('answers the name it was given and its address, and no other Host', async () => {
+    const named = await startWebHost({
+      rendererDir,
+      services: createServices(app),
+      host: 'LocalHost',
+      token,
+    });
+    const { port } = new URL(named.origin);
+    expect(named.openUrl).toBe(`http://localhost:${port}/?token=${token}`);
+    expect(named.reachableFromNetwork).toBe(false);
+    const status = (headers: Record<string, string>) =>
+      fetchStatus(named.origin, `/api/health?token=${token}`, headers);
+    expect(await status({ Host: `localhost:${port}` })).toBe(200);
+    expect(await status({ Host: `LOCALHOST:${port}`, Origin: `http://localhost:${port}` })).toBe(
+      200,
+    );
+    expect(await status({ Host: `127.0.0.1:${port}` })).toBe(200);
+    expect(await status({ Host: `0:${port}` })).toBe(403);
+    expect(await status({ Host: `evil.example:${port}` })).toBe(403);
+    expect(await status({ Host: `localhost:${port}`, Origin: `http://0:${port}` })).toBe(403);
+    await named.close();
+  });
+
+  const lanAddress = Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry?.family === 'IPv4' && !entry.internal)?.address;
+
+  it.runIf(lanAddress !== undefined)(
+    'binds one LAN address on request, and refuses a wildcard Host there',
+    async () => {
+      const lan = await startWebHost({
+        rendererDir,
+        services: createServices(app),
+        host: lanAddress,
+        token,
+      });
+      const { port } = new URL(lan.origin);
+      expect(lan.origin).toBe(`http://${lanAddress ?? ''}:${port}`);
+      expect(lan.reachableFromNetwork).toBe(true);
+      const status = (headers: Record<string, string>) =>
+        fetchStatus(lan.origin, `/api/health?token=${token}`, headers);
+      expect(await status({})).toBe(200);
+      expect(await status({ Host: `0:${port}` })).toBe(403);
+      expect(await status({ Host: `0.0.0.0:${port}` })).toBe(403);
+      expect(await status({ Host: `127.0.0.1:${port}` })).toBe(403);
+      await lan.close();
+    },
+  );
 
   it('binds the address it is given', async () => {
     const other = await startWebHost({
@@ -175,6 +271,70 @@ describe('the contract over HTTP', () => {
     const missing = await get('/api/libraryPhoto', auth, [12345]);
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body)).toEqual({ error: 'Photo 12345 not found' });
+  });
+
+  it('answers 404 for every kind of missing record, with its name', async () => {
+    for (const [channel, what] of [
+      ['jobsGet', 'Job 99999'],
+      ['libraryPhoto', 'Photo 99999'],
+      ['libraryThumbnail', 'Photo 99999'],
+      ['watchPause', 'Watch folder 99999'],
+    ] as const) {
+      const reply = await get(`/api/${channel}`, auth, [99999]);
+      expect(reply.status, channel).toBe(404);
+      expect(JSON.parse(reply.body), channel).toEqual({ error: `${what} not found` });
+    }
+  });
+
+  it('answers 400 with a readable message for a cursor it did not make', async () => {
+    for (const cursor of ['garbage', '!!!', Buffer.from('[1]').toString('base64url')]) {
+      const reply = await get('/api/libraryQuery', auth, [{ cursor }]);
+      expect(reply.status, cursor).toBe(400);
+      expect(JSON.parse(reply.body), cursor).toEqual({
+        error: 'Invalid library cursor: use the nextCursor of a previous page.',
+      });
+    }
+  });
+
+  it('answers 400 with the field and the reason for arguments the contract refuses', async () => {
+    const reply = await get('/api/libraryQuery', auth, [{ limit: 'many' }]);
+    expect(JSON.parse(reply.body)).toEqual({
+      error: 'limit: Invalid input: expected number, received string',
+    });
+  });
+
+  it('refuses an unsafe or unknown name template with the reason, and keeps the setting', async () => {
+    for (const [template, error] of [
+      ['../../x{name}', 'The name template must give a plain file name: no /, \\ or "..".'],
+      [
+        '{name}_{bogus}',
+        'Unknown placeholder {bogus} in the name template; use {name} and {scale}.',
+      ],
+    ]) {
+      const reply = await get('/api/settingsSet', auth, [{ template }]);
+      expect(reply.status, template).toBe(400);
+      expect(JSON.parse(reply.body), template).toEqual({ error });
+    }
+    const settings = await get('/api/settingsGet', auth, []);
+    expect(JSON.parse(settings.body)).toMatchObject({ template: '{name}_x{scale}' });
+  });
+
+  it('imports what exists and answers per path, not 500, when a path is missing', async () => {
+    const photos = await mkdtemp(path.join(tmpdir(), 'yonos-photos-'));
+    await writePhoto(path.join(photos, 'good.jpg'));
+    const reply = await get('/api/libraryImport', auth, [{ paths: [photos, '/nonexistent'] }]);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({
+      added: 1,
+      failed: [{ path: '/nonexistent', error: 'no such file or folder' }],
+    });
+    await rm(photos, { recursive: true, force: true });
+  });
+
+  it('refuses a watch folder that is not there in plain words', async () => {
+    const reply = await get('/api/watchAdd', auth, [{ path: '/nonexistent', scale: 4 }]);
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toEqual({ error: '/nonexistent: no such file or folder' });
   });
 
   it('needs the token and our origin for channels too', async () => {

@@ -1,6 +1,7 @@
 /** Test photos made on the spot with sharp: distinct content per seed, optional EXIF. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
 export interface PhotoSpec {
@@ -33,4 +34,30 @@ export async function writePhoto(file: string, spec: PhotoSpec = {}): Promise<st
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, await photoBuffer(spec));
   return file;
+}
+
+/**
+ * A PNG whose header claims `width` × `height` grey pixels, with image data
+ * for one row only: readers that look at the header see its full size, a
+ * decoder fails. Stands in for decompression bombs and huge photos.
+ */
+export function headerOnlyPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.writeUInt8(8, 8); // 8-bit; colour type 0 (grey), default compression, filter, no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.alloc(width + 1))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

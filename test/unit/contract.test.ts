@@ -77,3 +77,35 @@ describe('the API client', () => {
     expect(serviceContract.watchAdd.args.safeParse([{ path: '/p', scale: 4 }]).success).toBe(true);
   });
 });
+
+describe('name templates', () => {
+  const problem = (template: string) => {
+    const parsed = serviceContract.settingsSet.args.safeParse([{ template }]);
+    return parsed.success ? null : parsed.error.issues.map((issue) => issue.message).join('; ');
+  };
+
+  it.each(['{name}_x{scale}', '{name}-big{scale}', 'enhanced {name}', '{name}.v{scale}'])(
+    'accepts %s',
+    (template) => {
+      expect(problem(template)).toBeNull();
+      expect(serviceContract.jobsEnqueue.args.safeParse([{ scale: 4, template }]).success).toBe(
+        true,
+      );
+    },
+  );
+
+  it.each([
+    ['{name}_{bogus}', 'Unknown placeholder {bogus} in the name template; use {name} and {scale}.'],
+    ['{}x', 'Unknown placeholder {} in the name template; use {name} and {scale}.'],
+    ['../../x{name}', 'The name template must give a plain file name: no /, \\ or "..".'],
+    ['sub/{name}', 'The name template must give a plain file name: no /, \\ or "..".'],
+    ['sub\\{name}', 'The name template must give a plain file name: no /, \\ or "..".'],
+    ['{name}..{scale}', 'The name template must give a plain file name: no /, \\ or "..".'],
+    ['', 'The name template is empty; {name}_x{scale} is the default.'],
+    ['  ', 'The name template is empty; {name}_x{scale} is the default.'],
+  ])('refuses %j in settings and in job requests alike', (template, message) => {
+    expect(problem(template)).toBe(message);
+    const enqueue = serviceContract.jobsEnqueue.args.safeParse([{ scale: 4, template }]);
+    expect(enqueue.error?.issues.map((issue) => issue.message)).toEqual([message]);
+  });
+});

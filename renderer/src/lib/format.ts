@@ -17,8 +17,10 @@ export function baseName(file: string): string {
   return file.split(/[\\/]/).pop() ?? file;
 }
 
+/** The backend's own words: Electron wraps an IPC error as "Error invoking remote method 'x': Error: …". */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^Error invoking remote method '[^']*': (?:\w*Error: )?/, '');
 }
 
 /** True when a key event comes from a text field, where shortcuts must not fire. */
