@@ -88,6 +88,8 @@ describe('the app in Chromium over yonos serve', () => {
     await page.getByRole('button', { name: 'Import photos…' }).click();
     await page.getByLabel('Folder or file path').fill(photosDir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
+    // The dialog stays open until the import is done (it would show what failed).
+    await page.getByRole('dialog', { name: 'Import photos' }).waitFor({ state: 'detached' });
     const grid = page.getByRole('listbox', { name: 'Photos' });
     await expect.poll(() => grid.getByRole('option').count()).toBe(photoNames.length);
     await page.getByRole('button', { name: /^photos \d/ }).waitFor();
