@@ -5,14 +5,14 @@
  */
 import { stat } from 'node:fs/promises';
 import type { WatchAdd, WatchFolder } from '../shared/contract.js';
-import { fileErrorMessage, InvalidError } from '../shared/errors.js';
+import { ConflictError, fileErrorMessage, InvalidError } from '../shared/errors.js';
 import type { NamedLeases } from '../shared/leases.js';
 import type { WatchStore } from './store.js';
 import { FolderWatcher, type WatcherDeps } from './watcher.js';
 
 const leaseName = 'watches';
 
-export class WatchesBusyError extends Error {
+export class WatchesBusyError extends ConflictError {
   constructor(holder: string | null) {
     super(
       `The watch folders of this library are already run by ${holder ?? 'another Yonos process'}; ` +
