@@ -108,7 +108,8 @@ export async function withApp<T>(
 }
 
 function explainOrRethrow(command: Command, error: unknown): never {
-  if (explainedErrors.some((type) => error instanceof type)) command.error((error as Error).message);
+  if (explainedErrors.some((type) => error instanceof type))
+    command.error((error as Error).message);
   throw error;
 }
 
