@@ -37,6 +37,7 @@ export function serveCommand(rendererDir: string): Command {
           rendererDir,
           services,
           events: app.events,
+          currentEvents: () => app.progress.snapshot(),
           port: options.port,
           host: options.host,
           resolveImage: (ref) => {

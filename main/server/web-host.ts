@@ -16,7 +16,12 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
-import { isChannelName, type ServiceHandlers, type YonosEvents } from '../shared/contract.js';
+import {
+  isChannelName,
+  type ServiceEvent,
+  type ServiceHandlers,
+  type YonosEvents,
+} from '../shared/contract.js';
 import { dispatch } from '../shared/dispatch.js';
 import { imageContentType } from '../shared/image-access.js';
 
@@ -28,6 +33,11 @@ export interface WebHostOptions {
   services: ServiceHandlers;
   /** Streamed to WebSocket clients of /api/events. */
   events?: YonosEvents;
+  /**
+   * Sent to each client as it (re)connects, before the stream: the running
+   * jobs' latest progress, so a reloaded page need not wait for the next tile.
+   */
+  currentEvents?: () => ServiceEvent[];
   /** 0 lets the OS pick a free port. */
   port?: number;
   /** Fixed token for tests; by default a fresh random one per start. */
@@ -158,6 +168,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return;
     }
     sockets.handleUpgrade(req, socket, head, (client) => {
+      for (const event of options.currentEvents?.() ?? []) client.send(JSON.stringify(event));
       const unsubscribe = options.events?.subscribe((event) => {
         client.send(JSON.stringify(event));
       });
