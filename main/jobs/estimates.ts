@@ -28,8 +28,7 @@ export class Estimates {
   ) {}
 
   /** The speed for jobs of this scale (and model, when known). */
-  speed(scale: number, modelId: string | null = null): Speed {
-    const samples = this.#samples();
+  speed(scale: number, modelId: string | null = null, samples = this.#samples()): Speed {
     const candidates = [
       samples.filter((sample) => sample.modelId === modelId),
       samples.filter((sample) => sample.scale === scale),
@@ -71,15 +70,16 @@ export class Estimates {
          WHERE j.id IN (SELECT value FROM json_each(?))`,
       )
       .all(JSON.stringify(ids));
-    return rows.map((row) => this.#detail(row));
+    const samples = this.#samples();
+    return rows.map((row) => this.#detail(row, samples));
   }
 
-  #detail(row: JobSizeRow): JobDetail {
+  #detail(row: JobSizeRow, samples: Sample[]): JobDetail {
     const { scale, modelId } = jobSettingsSchema.parse(JSON.parse(row.settings));
     const width = row.version_width ?? (row.photo_width === null ? null : row.photo_width * scale);
     const height =
       row.version_height ?? (row.photo_height === null ? null : row.photo_height * scale);
-    const speed = activeStates.has(row.state) ? this.speed(scale, modelId) : null;
+    const speed = activeStates.has(row.state) ? this.speed(scale, modelId, samples) : null;
     return {
       id: row.id,
       width,

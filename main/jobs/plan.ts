@@ -33,8 +33,8 @@ export function settingsFor(request: EnqueueRequest, sourceRoot: string | null):
     quality: request.quality ?? null,
     template: request.template ?? defaultNameTemplate,
     collision: request.collision ?? 'skip',
-    outDir: request.outDir === undefined ? null : path.resolve(request.outDir),
-    sourceRoot: request.outDir !== undefined && mirror ? sourceRoot : null,
+    outDir: request.outDir == null ? null : path.resolve(request.outDir),
+    sourceRoot: request.outDir != null && mirror ? sourceRoot : null,
   };
 }
 
@@ -63,10 +63,7 @@ export async function planBatch(library: Library, request: EnqueueRequest): Prom
       const settings = settingsFor(request, root);
       planned.jobs.push({ photoId, input: file, settings, output: plannedOutput(file, settings) });
     } catch (error) {
-      planned.failed.push({
-        path: file,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      planned.failed.push({ path: file, error: plainReason(error) });
     }
   }
   return planned;
@@ -84,11 +81,16 @@ async function expandSources(
       const files = await findPhotos([absolute], request.recursive ?? false);
       sources.push(...files.map((file) => ({ file, root: isFolder ? absolute : null })));
     } catch (error) {
-      failed.push({
-        path: absolute,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      failed.push({ path: absolute, error: plainReason(error) });
     }
   }
   return sources;
+}
+
+/** Why a photo could not be queued, for the person who asked (no system error codes). */
+function plainReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'The file is not there any more (moved, renamed or deleted?).';
+  if (code === 'EACCES' || code === 'EPERM') return 'Yonos is not allowed to read the file.';
+  return error instanceof Error ? error.message : String(error);
 }

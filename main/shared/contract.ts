@@ -185,8 +185,8 @@ export const enqueueRequestSchema = z.object({
   tile: z.optional(z.int().check(z.minimum(16))),
   format: z.optional(outputFormatSchema),
   quality: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
-  /** Default: next to each photo. */
-  outDir: z.optional(z.string()),
+  /** Default: the settings' output folder; null: next to each photo, whatever the settings say. */
+  outDir: z.optional(z.nullable(z.string())),
   /** Default `{name}_x{scale}`. */
   template: z.optional(z.string()),
   /** Default `skip`. */

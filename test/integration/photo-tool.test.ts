@@ -5,7 +5,7 @@
  * Settings offers on each platform, and the running job's progress sent to a
  * client as it (re)connects.
  */
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -87,6 +87,33 @@ describe('time estimates', () => {
     const speed = await seen;
     expect(speed?.basis).toBe('running');
     expect(speed?.msPerMegapixel).toBeGreaterThan(0);
+  });
+});
+
+describe('the output folder of an upscale', () => {
+  it('can be next to each photo although the settings name an output folder', async () => {
+    const { services, photoIds, folder } = await appWithPhotos([[40, 30]]);
+    await services.settingsSet({ outDir: await tempDir() });
+    const { jobIds } = await services.jobsEnqueue({ photoIds, scale: 2, outDir: null });
+    expect((await services.jobsGet(jobIds[0] ?? 0)).output).toBe(path.join(folder, 'p0_x2.jpg'));
+  });
+});
+
+describe('photos that cannot be queued', () => {
+  it('each say why, in plain words', async () => {
+    const { services, photoIds, folder } = await appWithPhotos([
+      [40, 30],
+      [48, 32],
+    ]);
+    await rm(path.join(folder, 'p1.jpg'));
+    const result = await services.jobsEnqueue({ photoIds, scale: 2 });
+    expect(result.jobIds).toHaveLength(1);
+    expect(result.failed).toEqual([
+      {
+        path: path.join(folder, 'p1.jpg'),
+        error: 'The file is not there any more (moved, renamed or deleted?).',
+      },
+    ]);
   });
 });
 
