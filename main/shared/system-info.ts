@@ -45,7 +45,11 @@ export function deviceChoices(
   detected: { auto: readonly string[]; cuda: boolean },
 ): DeviceChoiceInfo[] {
   const choices: DeviceChoiceInfo[] = [
-    { device: 'auto', label: `Automatic (${detected.auto.join(', then ')})`, note: null },
+    {
+      device: 'auto',
+      label: `Automatic (${detected.auto.map((provider) => providerLabels[provider] ?? provider).join(', then ')})`,
+      note: null,
+    },
   ];
   if ((platform === 'linux' || platform === 'win32') && arch === 'x64') {
     choices.push({
@@ -64,6 +68,14 @@ export function deviceChoices(
   choices.push({ device: 'cpu', label: 'CPU', note: null });
   return choices;
 }
+
+const providerLabels: Record<string, string> = {
+  cpu: 'CPU',
+  cuda: 'CUDA',
+  dml: 'DirectML',
+  coreml: 'CoreML',
+  webgpu: 'WebGPU',
+};
 
 /** What each training degradation means for a photographer. */
 const strengths: Record<string, { goodAt: string[]; weakAt: string[] }> = {
