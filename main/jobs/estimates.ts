@@ -42,6 +42,15 @@ export class Estimates {
     return this.#runningSpeed();
   }
 
+  /** This model's own measured speed only (a model card must not quote another model's). */
+  modelSpeed(modelId: string): Speed {
+    const values = this.#samples()
+      .filter((sample) => sample.modelId === modelId)
+      .slice(0, samplesPerSpeed)
+      .map((sample) => sample.msPerMegapixel);
+    return values.length === 0 ? null : { msPerMegapixel: median(values), basis: 'measured' };
+  }
+
   photos(photoIds: number[], scale: number, modelId: string | null): PhotosEstimate {
     const sizes = this.db
       .prepare<[string], { width: number; height: number }>(

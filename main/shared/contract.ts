@@ -342,7 +342,7 @@ export const modelCardSchema = z.object({
   summary: z.string(),
   goodAt: z.array(z.string()),
   weakAt: z.array(z.string()),
-  /** This machine's measured speed with this model (or its scale), null before any job. */
+  /** This machine's measured speed with this model, null before it upscaled anything here. */
   speed: speedSchema,
   /** The technical card: flat facts from the manifest (degradation, training, metrics). */
   facts: z.array(z.object({ label: z.string(), value: z.string() })),

@@ -96,7 +96,7 @@ export function createServices(app: YonosApp): ServiceHandlers {
         dataDir: app.dataDir,
         modelDirs: app.engineOptions.modelDirs ?? [],
         device: app.device.status(),
-        speed: (scale, modelId) => app.estimates.speed(scale, modelId),
+        speed: (modelId) => app.estimates.modelSpeed(modelId),
       }),
     previewRegion: async (request) => {
       const photo = library.photo(request.photoId);

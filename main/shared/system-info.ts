@@ -9,7 +9,8 @@ export interface SystemInfoSources {
   dataDir: string;
   modelDirs: readonly string[];
   device: DeviceStatus;
-  speed: (scale: number, modelId: string) => Speed;
+  /** A model's measured speed on this machine. */
+  speed: (modelId: string) => Speed;
 }
 
 export function systemInfo(sources: SystemInfoSources): SystemInfo {
@@ -27,7 +28,7 @@ export function systemInfo(sources: SystemInfoSources): SystemInfo {
       cuda: isCudaProviderInstalled(),
     }),
     device: sources.device,
-    models: scan.models.map((model) => modelCard(model, sources.speed(model.scale, model.id))),
+    models: scan.models.map((model) => modelCard(model, sources.speed(model.id))),
     modelProblems: scan.problems.map(({ dir, message }) => ({ dir, problem: message })),
     modelFolders: folders.map((source) => source.dir),
     userModelsDir: path.join(sources.dataDir, 'models'),

@@ -8,10 +8,11 @@
  * test-results/screenshots/photo-tool/; with YONOS_README_SCREENSHOTS=1 the
  * README's screenshots are written to docs/screenshots/ too.
  */
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeScene } from '../support/scenes.js';
 import { launchChromium } from './chromium.js';
@@ -47,16 +48,34 @@ async function openPage(): Promise<Page> {
   return opened;
 }
 
+/** A screenshot to look at; the README's ones also go to docs/, as small palette PNGs. */
 async function shot(name: string, readme = false): Promise<void> {
   const file = path.join(screenshots, `${name}.png`);
   await page.screenshot({ path: file });
   if (readme && process.env.YONOS_README_SCREENSHOTS === '1') {
-    await copyFile(file, path.join(readmeScreenshots, `${name}.png`));
+    await sharp(file)
+      .png({ palette: true, quality: 90, compressionLevel: 9 })
+      .toFile(path.join(readmeScreenshots, `${name}.png`));
   }
+}
+
+/** The part of a <canvas> the test reads (the tests compile without the DOM's types). */
+interface Canvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, width: number, height: number): { data: ArrayLike<number> };
+  } | null;
 }
 
 const photo = (name: string): Locator =>
   page.getByRole('option', { name: new RegExp(`^${name.replace('.', '\\.')}`) });
+/** The job rows' names, top to bottom. */
+async function rowLabels(list: Locator): Promise<(string | null)[]> {
+  const rows = await list.getByRole('listitem').all();
+  return Promise.all(rows.map((row) => row.getAttribute('aria-label')));
+}
+
 const statusBar = (): Locator => page.getByRole('status', { name: 'Queue progress' });
 const view = (name: string): Promise<void> =>
   page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name }).click();
@@ -71,7 +90,8 @@ beforeAll(async () => {
   await mkdir(outDir, { recursive: true });
   await mkdir(watchDir, { recursive: true });
   await mkdir(screenshots, { recursive: true });
-  await mkdir(readmeScreenshots, { recursive: true });
+  if (process.env.YONOS_README_SCREENSHOTS === '1')
+    await mkdir(readmeScreenshots, { recursive: true });
   for (const [seed, name] of lakes.entries()) {
     await writeScene(path.join(lakesDir, name), { width: 360, height: 240, seed });
   }
@@ -116,11 +136,12 @@ describe('a photographer in Chromium over yonos serve', () => {
   });
 
   it('opens the folder browser when photos are dropped on the window', async () => {
-    const dropped = await page.evaluateHandle(() => {
+    // What a file manager's drag carries: files, without their paths (a page never sees those).
+    const dropped = await page.evaluateHandle(`(() => {
       const transfer = new DataTransfer();
       transfer.items.add(new File(['x'], 'a.jpg', { type: 'image/jpeg' }));
       return transfer;
-    });
+    })()`);
     const library = page.getByRole('region', { name: 'Library' });
     await library.dispatchEvent('dragover', { dataTransfer: dropped });
     await library.dispatchEvent('drop', { dataTransfer: dropped });
@@ -173,8 +194,8 @@ describe('a photographer in Chromium over yonos serve', () => {
   }, 60_000);
 
   it('grows the thumbnails with the slider and moves through photos with the arrow keys', async () => {
-    const width = (): Promise<number> =>
-      photo(lakes[0] ?? '').evaluate((cell) => cell.getBoundingClientRect().width);
+    const width = async (): Promise<number> =>
+      (await photo(lakes[0] ?? '').boundingBox())?.width ?? 0;
     const before = await width();
     await page.getByLabel('Thumbnail size').fill('320');
     await expect.poll(width).toBeGreaterThan(before + 50);
@@ -227,9 +248,7 @@ describe('a photographer in Chromium over yonos serve', () => {
     await first.getByRole('link', { name: `Open the upscaled ${lakes[0] ?? ''}` }).waitFor();
     // Finished jobs come newest first; they ran in the order of the selection
     // (the clicked photo, then the range the Shift-click added, top to bottom).
-    const names = await jobs
-      .getByRole('listitem')
-      .evaluateAll((items) => items.map((item) => item.getAttribute('aria-label')));
+    const names = await rowLabels(jobs);
     expect(names).toEqual([lakes[1], lakes[2], lakes[0]].map((name) => `${name ?? ''} ×2, Done`));
     await expect.poll(() => statusBar().textContent()).toBe('Queue idle');
     await shot('queue-done');
@@ -265,9 +284,7 @@ describe('a photographer in Chromium over yonos serve', () => {
     const running = jobs.getByRole('listitem', { name: / ×4, Running$/ });
     await running.getByText(/^\d+ \/ \d+ tiles · about/).waitFor({ timeout: 120_000 });
     // Running first, then the waiting ones, then the finished.
-    const states = await jobs
-      .getByRole('listitem')
-      .evaluateAll((items) => items.map((item) => item.getAttribute('aria-label')?.split(', ')[1]));
+    const states = (await rowLabels(jobs)).map((label) => label?.split(', ')[1]);
     expect(states).toEqual(['Running', 'Waiting', 'Waiting', 'Done', 'Done', 'Done']);
     await statusBar()
       .filter({ hasText: /^Upscaling .+\.jpg · \d of \d+ done · about/ })
@@ -309,10 +326,10 @@ describe('a photographer in Chromium over yonos serve', () => {
 
     // At 800% an original pixel covers 32 screen pixels: as pixels it is flat, smooth it is not.
     const distinctColours = (): Promise<number> =>
-      compare.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
-        const context = canvas.getContext('2d');
+      compare.locator('canvas').evaluate((element) => {
+        const canvas = element as unknown as Canvas;
         const y = Math.floor(canvas.height / 2);
-        const row = context?.getImageData(0, y, canvas.width, 1).data ?? new Uint8ClampedArray();
+        const row = canvas.getContext('2d')?.getImageData(0, y, canvas.width, 1).data ?? [];
         const colours = new Set<string>();
         for (let x = 0; x < row.length; x += 4)
           colours.add(`${row[x]},${row[x + 1]},${row[x + 2]}`);
