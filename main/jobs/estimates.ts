@@ -13,11 +13,17 @@ import type { LiveProgress } from './live-progress.js';
 interface Sample {
   modelId: string;
   scale: number;
+  megapixels: number;
   msPerMegapixel: number;
 }
 
 /** Enough recent jobs to smooth out the first one's model loading, few enough to follow a new device. */
 const samplesPerSpeed = 15;
+/**
+ * Below this output size a job's fixed costs (decoding, starting the model)
+ * outweigh its pixels, so its time per megapixel says little about a real photo.
+ */
+const minSampleMegapixels = 0.25;
 const sampleRows = 200;
 const activeStates = new Set(['queued', 'running', 'paused']);
 
@@ -101,9 +107,9 @@ export class Estimates {
     };
   }
 
-  /** Newest first: the time each finished job took per output megapixel. */
+  /** Newest first: the time each finished job took per output megapixel (real-sized ones when there are). */
   #samples(): Sample[] {
-    return this.db
+    const all = this.db
       .prepare<[number], { model_id: string; scale: number; ms: number; pixels: number }>(
         `SELECT v.model_id, v.scale, j.finished_at - j.started_at AS ms, v.width * v.height AS pixels
          FROM jobs j JOIN versions v ON v.job_id = j.id
@@ -115,8 +121,11 @@ export class Estimates {
       .map((row) => ({
         modelId: row.model_id,
         scale: row.scale,
+        megapixels: row.pixels * 1e-6,
         msPerMegapixel: row.ms / (row.pixels * 1e-6),
       }));
+    const large = all.filter((sample) => sample.megapixels >= minSampleMegapixels);
+    return large.length > 0 ? large : all;
   }
 
   /** Before any job finished: the running job's elapsed time plus its tile ETA, per output megapixel. */

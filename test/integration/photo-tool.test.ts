@@ -72,6 +72,18 @@ describe('time estimates', () => {
     expect(done?.versionId).toEqual(expect.any(Number));
   });
 
+  it('measure on real-sized photos when there are, where fixed costs do not dominate', async () => {
+    const { app, services, photoIds } = await appWithPhotos([
+      [40, 30],
+      [360, 240],
+    ]);
+    await services.jobsEnqueue({ photoIds, scale: 2 });
+    await app.runner.runUntilIdle();
+    const large = (await services.jobsList({})).find((job) => job.photoId === photoIds[1]);
+    const ms = (large?.finishedAt ?? 0) - (large?.startedAt ?? 0);
+    expect(app.estimates.speed(2)?.msPerMegapixel).toBeCloseTo(ms / ((720 * 480) / 1e6));
+  });
+
   it('use the running job before any has finished', async () => {
     const { app, services, photoIds } = await appWithPhotos([[160, 120]]);
     await services.jobsEnqueue({ photoIds, scale: 2 });
