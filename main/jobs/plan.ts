@@ -87,10 +87,10 @@ async function expandSources(
   return sources;
 }
 
-/** Why a photo could not be queued, for the person who asked (no system error codes). */
+/** Why a photo could not be queued, in plain words (no syscall, no path). */
 function plainReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return 'The file is not there any more (moved, renamed or deleted?).';
-  if (code === 'EACCES' || code === 'EPERM') return 'Yonos is not allowed to read the file.';
+  if (code === 'ENOENT') return 'no such file or folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   return error instanceof Error ? error.message : String(error);
 }

@@ -387,7 +387,7 @@ describe('a photographer in Chromium over yonos serve', () => {
       .filter({ hasText: 'Queued 1 photo for ×2; 1 photo could not be queued.' });
     await toast
       .getByRole('list', { name: 'Reasons' })
-      .getByText(`${lakes[4] ?? ''}: The file is not there any more (moved, renamed or deleted?).`)
+      .getByText(`${lakes[4] ?? ''}: no such file or folder`)
       .waitFor();
     await shot('queue-failure-reasons');
   });

@@ -123,7 +123,7 @@ describe('photos that cannot be queued', () => {
     expect(result.failed).toEqual([
       {
         path: path.join(folder, 'p1.jpg'),
-        error: 'The file is not there any more (moved, renamed or deleted?).',
+        error: 'no such file or folder',
       },
     ]);
   });
