@@ -39,6 +39,7 @@ export function serveCommand(rendererDir: string): Command {
           rendererDir,
           services,
           events: app.events,
+          currentEvents: () => app.progress.snapshot(),
           port: options.port,
           host: options.host,
           openImage: (ref) => openImage(app.db, ref),

@@ -9,7 +9,7 @@ import { defaultNameTemplate, resolveOutputPath } from '../engine/output-path.js
 import type { Library } from '../library/library.js';
 import { findPhotos } from '../library/photo-files.js';
 import type { EnqueueRequest, JobSettings } from '../shared/contract.js';
-import { errorMessage, fileErrorMessage } from '../shared/errors.js';
+import { fileErrorMessage } from '../shared/errors.js';
 import type { NewJob } from './queue.js';
 
 export interface PlannedBatch {
@@ -34,8 +34,8 @@ export function settingsFor(request: EnqueueRequest, sourceRoot: string | null):
     quality: request.quality ?? null,
     template: request.template ?? defaultNameTemplate,
     collision: request.collision ?? 'skip',
-    outDir: request.outDir === undefined ? null : path.resolve(request.outDir),
-    sourceRoot: request.outDir !== undefined && mirror ? sourceRoot : null,
+    outDir: request.outDir == null ? null : path.resolve(request.outDir),
+    sourceRoot: request.outDir != null && mirror ? sourceRoot : null,
   };
 }
 
@@ -64,7 +64,7 @@ export async function planBatch(library: Library, request: EnqueueRequest): Prom
       const settings = settingsFor(request, root);
       planned.jobs.push({ photoId, input: file, settings, output: plannedOutput(file, settings) });
     } catch (error) {
-      planned.failed.push({ path: file, error: errorMessage(error) });
+      planned.failed.push({ path: file, error: fileErrorMessage(error) });
     }
   }
   return planned;

@@ -17,7 +17,12 @@ import { pipeline } from 'node:stream/promises';
 import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
 import { listenError, resolveBindHost } from './bind-host.js';
-import { isChannelName, type ServiceHandlers, type YonosEvents } from '../shared/contract.js';
+import {
+  isChannelName,
+  type ServiceEvent,
+  type ServiceHandlers,
+  type YonosEvents,
+} from '../shared/contract.js';
 import { dispatch } from '../shared/dispatch.js';
 import {
   BusyError,
@@ -37,6 +42,11 @@ export interface WebHostOptions {
   services: ServiceHandlers;
   /** Streamed to WebSocket clients of /api/events. */
   events?: YonosEvents;
+  /**
+   * Sent to each client as it (re)connects, before the stream: the running
+   * jobs' latest progress, so a reloaded page need not wait for the next tile.
+   */
+  currentEvents?: () => ServiceEvent[];
   /** 0 lets the OS pick a free port. */
   port?: number;
   /** Fixed token for tests; by default a fresh random one per start. */
@@ -187,6 +197,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return;
     }
     sockets.handleUpgrade(req, socket, head, (client) => {
+      for (const event of options.currentEvents?.() ?? []) client.send(JSON.stringify(event));
       const unsubscribe = options.events?.subscribe((event) => {
         client.send(JSON.stringify(event));
       });

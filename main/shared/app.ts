@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { Engine, type EngineOptions } from '../engine/index.js';
 import type { ActionTargets } from '../integration/file-manager-actions.js';
+import { Estimates } from '../jobs/estimates.js';
+import { LiveProgress } from '../jobs/live-progress.js';
 import { JobQueue } from '../jobs/queue.js';
 import { JobRunner } from '../jobs/runner.js';
 import { backUpToday } from '../library/backups.js';
@@ -16,6 +18,7 @@ import { WatchStore } from '../watch/store.js';
 import type { UpscaleDevice } from './contract.js';
 import { defaultDataDir } from './data-dir.js';
 import { DataDirUser, ownerIsAlive } from './data-dir-users.js';
+import { DeviceMonitor } from './device-monitor.js';
 import { EventBus } from './events.js';
 import { heartbeatMs, NamedLeases, newLeaseOwner, type LeaseOwner } from './leases.js';
 import { SettingsStore } from './settings-store.js';
@@ -46,6 +49,9 @@ export class YonosApp {
   readonly settings: SettingsStore;
   readonly engineOptions: EngineOptions;
   readonly actionTargets: ActionTargets;
+  readonly progress: LiveProgress;
+  readonly estimates: Estimates;
+  readonly device: DeviceMonitor;
   /** A second engine for previews, so a preview never waits behind the queue. */
   #previewEngine: Promise<Engine> | null = null;
   readonly #heartbeat: NodeJS.Timeout;
@@ -65,16 +71,19 @@ export class YonosApp {
     options: AppOptions,
   ) {
     this.settings = new SettingsStore(db);
-    this.engineOptions = engineOptionsFor(dataDir, options);
+    // The settings' device applies from the next start; an explicit option wins.
+    this.device = new DeviceMonitor(options.device ?? this.settings.get().device);
+    this.engineOptions = { ...engineOptionsFor(dataDir, options), log: this.device.log };
+    this.progress = new LiveProgress(this.events);
+    this.estimates = new Estimates(db, this.progress);
     this.actionTargets = options.actionTargets ?? {};
     this.library = new Library(db, path.join(dataDir, 'thumbnails'), this.events);
     const isAlive = (ownerId: string): boolean =>
       ownerId === owner.id || ownerIsAlive(dataDir, ownerId);
     this.queue = new JobQueue(db, this.library, owner, isAlive, this.events);
     this.runner = new JobRunner(this.queue, {
-      // The settings' device applies from the next start; an explicit option wins.
-      device: options.device ?? this.settings.get().device,
-      openEngine: (engineOptions) => Engine.create(engineOptions),
+      device: this.device.requested,
+      openEngine: async (engineOptions) => this.device.watch(await Engine.create(engineOptions)),
       engineOptions: this.engineOptions,
       events: this.events,
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
@@ -193,6 +202,7 @@ export class YonosApp {
     const preview = this.#previewEngine;
     this.#previewEngine = null;
     if (preview !== null) await (await preview).close().catch(() => undefined);
+    this.progress.close();
     this.db.close();
     this.user.leave();
   }

@@ -215,8 +215,8 @@ export const enqueueRequestSchema = z.object({
   tile: z.optional(z.int().check(z.minimum(16))),
   format: z.optional(outputFormatSchema),
   quality: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
-  /** Default: next to each photo. */
-  outDir: z.optional(z.string()),
+  /** Default: the settings' output folder; null: next to each photo, whatever the settings say. */
+  outDir: z.optional(z.nullable(z.string())),
   /** Default `{name}_x{scale}`. */
   template: z.optional(nameTemplateSchema),
   /** Default `skip`. */
@@ -273,6 +273,50 @@ export type Batch = z.infer<typeof batchSchema>;
 
 export const changedSchema = z.object({ changed: count });
 
+// ---- Estimates and the queue view -----------------------------------------
+
+/** How fast this machine upscales, from the last finished jobs (or the running one before any). */
+export const speedSchema = z.nullable(
+  z.object({
+    msPerMegapixel: z.number(),
+    /** `measured`: finished jobs; `running`: the job running now, extrapolated from its tiles. */
+    basis: z.enum(['measured', 'running']),
+  }),
+);
+export type Speed = z.infer<typeof speedSchema>;
+
+export const photosEstimateSchema = z.object({
+  photos: count,
+  /** Output megapixels of all of them together. */
+  outputMegapixels: z.number(),
+  speed: speedSchema,
+  /** null until this machine's speed is known (after the first photo). */
+  estimatedMs: z.nullable(z.number()),
+});
+export type PhotosEstimate = z.infer<typeof photosEstimateSchema>;
+
+export const jobDetailSchema = z.object({
+  id,
+  /** The output's size: the enhanced version's, else the input's times the scale; null when unknown. */
+  width: z.nullable(count),
+  height: z.nullable(count),
+  /** The enhanced version a finished job wrote, for Open and Compare. */
+  versionId: z.nullable(id),
+  /** Time the whole job takes on this machine (null when unknown or finished). */
+  estimatedMs: z.nullable(z.number()),
+});
+export type JobDetail = z.infer<typeof jobDetailSchema>;
+
+export const jobProgressSchema = z.object({
+  type: z.literal('jobProgress'),
+  jobId: id,
+  progress: z.number(),
+  tilesDone: count,
+  tilesTotal: count,
+  etaMs: z.nullable(z.number()),
+});
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+
 // ---- Watch folders ---------------------------------------------------------
 
 export const watchFolderSchema = z.object({
@@ -326,14 +370,41 @@ export const modelCardSchema = z.object({
   scale: scaleSchema,
   builtIn: z.boolean(),
   dir: z.string(),
-  /** Flat facts from the manifest (degradation, training, metrics), for display. */
+  /** What the model does, in a photographer's words. */
+  summary: z.string(),
+  goodAt: z.array(z.string()),
+  weakAt: z.array(z.string()),
+  /** This machine's measured speed with this model, null before it upscaled anything here. */
+  speed: speedSchema,
+  /** The technical card: flat facts from the manifest (degradation, training, metrics). */
   facts: z.array(z.object({ label: z.string(), value: z.string() })),
 });
 export type ModelCard = z.infer<typeof modelCardSchema>;
 
+export const deviceChoiceSchema = z.object({
+  device: deviceSchema,
+  label: z.string(),
+  /** What it needs before it can work here, if anything. */
+  note: nullableString,
+});
+export type DeviceChoiceInfo = z.infer<typeof deviceChoiceSchema>;
+
+export const deviceStatusSchema = z.object({
+  /** The device the running queue asked for (the setting as it was at start). */
+  requested: deviceSchema,
+  /** The execution provider that ran the last upscale; null before the first. */
+  active: nullableString,
+  /** Why a provider before it failed, when one did. */
+  fallback: nullableString,
+});
+export type DeviceStatus = z.infer<typeof deviceStatusSchema>;
+
 export const systemInfoSchema = z.object({
   /** Execution providers `auto` would try on this machine, fastest first. */
   providers: z.array(z.string()),
+  /** The device choices that make sense on this platform. */
+  devices: z.array(deviceChoiceSchema),
+  device: deviceStatusSchema,
   models: z.array(modelCardSchema),
   modelProblems: z.array(z.object({ dir: z.string(), problem: z.string() })),
   /** Where models are looked for, most specific first. */
@@ -361,10 +432,35 @@ export const previewResultSchema = z.object({
   oneStep: z.string(),
   multiStep: z.string(),
   steps: count,
+  /** Each run's time after a warm-up run, so neither pays for loading the model. */
   oneStepMs: z.number(),
   multiStepMs: z.number(),
+  /** The warm-up run (one step, loading the model where it was not loaded yet). */
+  warmUpMs: z.number(),
 });
 export type PreviewResult = z.infer<typeof previewResultSchema>;
+
+// ---- Folder browser (yonos serve's stand-in for the native folder dialog) ------
+
+export const folderListingSchema = z.object({
+  path: z.string(),
+  parent: nullableString,
+  /** From the root down to `path`, for breadcrumbs. */
+  crumbs: z.array(z.object({ name: z.string(), path: z.string() })),
+  folders: z.array(z.object({ name: z.string(), path: z.string() })),
+  /** Photos directly in this folder. */
+  photos: count,
+});
+export type FolderListing = z.infer<typeof folderListingSchema>;
+
+export const placesSchema = z.object({
+  home: z.string(),
+  /** Folders photos were most recently imported from, newest first. */
+  recent: z.array(z.string()),
+  /** Drives, volumes and mounted media. */
+  mounts: z.array(z.object({ name: z.string(), path: z.string() })),
+});
+export type Places = z.infer<typeof placesSchema>;
 
 // ---- File-manager right-click actions ---------------------------------------
 
@@ -400,14 +496,7 @@ export type IntegrationStatus = z.infer<typeof integrationStatusSchema>;
 
 export const serviceEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job'), job: jobSchema }),
-  z.object({
-    type: z.literal('jobProgress'),
-    jobId: id,
-    progress: z.number(),
-    tilesDone: count,
-    tilesTotal: count,
-    etaMs: z.nullable(z.number()),
-  }),
+  jobProgressSchema,
   z.object({ type: z.literal('queue'), paused: z.boolean() }),
   z.object({
     type: z.literal('library'),
@@ -455,12 +544,37 @@ export const serviceContract = {
   jobsCancel: { args: z.tuple([jobSelectionSchema]), result: changedSchema },
   /** Failed or cancelled jobs go back to the queue; without ids, every failed job. */
   jobsRetry: { args: z.tuple([jobSelectionSchema]), result: changedSchema },
+  /** The time upscaling these photos would take on this machine. */
+  jobsEstimate: {
+    args: z.tuple([z.object({ photoIds: z.array(id), scale: scaleSchema })]),
+    result: photosEstimateSchema,
+  },
+  /** Output size, enhanced version and time estimate of these jobs. */
+  jobsDetails: {
+    args: z.tuple([z.object({ ids: z.array(id) })]),
+    result: z.object({ speed: speedSchema, jobs: z.array(jobDetailSchema) }),
+  },
+  /** Hides the jobs finished so far from the queue view (the jobs and their outputs stay). */
+  jobsClearFinished: {
+    args: z.tuple([]),
+    result: z.object({ changed: count, clearedBefore: timestamp }),
+  },
+  /** When the queue view was last cleared: jobs finished before are not shown. */
+  jobsClearedBefore: { args: z.tuple([]), result: z.nullable(timestamp) },
 
   watchList: { args: z.tuple([]), result: z.array(watchFolderSchema) },
   watchAdd: { args: z.tuple([watchAddSchema]), result: watchFolderSchema },
   watchRemove: { args: z.tuple([id]), result: changedSchema },
   watchPause: { args: z.tuple([id]), result: watchFolderSchema },
   watchResume: { args: z.tuple([id]), result: watchFolderSchema },
+
+  /** A folder's subfolders and photo count; `path` defaults to the home folder. */
+  browseFolder: {
+    args: z.tuple([z.object({ path: z.optional(z.string()) })]),
+    result: folderListingSchema,
+  },
+  /** Where the folder browser starts: home, recent import folders, drives and mounts. */
+  browsePlaces: { args: z.tuple([]), result: placesSchema },
 
   settingsGet: { args: z.tuple([]), result: appSettingsSchema },
   /** Changes some settings; returns all of them. */

@@ -7,7 +7,9 @@ import {
   otherPlatformActions,
   uninstallActions,
 } from '../integration/file-manager-actions.js';
+import { clearedBefore, clearFinished } from '../jobs/cleared.js';
 import { planBatch } from '../jobs/plan.js';
+import { browseFolder, browsePlaces } from './folder-browser.js';
 import { previewRegion } from './preview.js';
 import { systemInfo } from './system-info.js';
 
@@ -66,6 +68,17 @@ export function createServices(app: YonosApp): ServiceHandlers {
     jobsResume: (selection) => ({ changed: queue.resume(selection) }),
     jobsCancel: (selection) => ({ changed: queue.cancel(selection) }),
     jobsRetry: (selection) => ({ changed: queue.retry(selection) }),
+    jobsEstimate: ({ photoIds, scale }) => {
+      const defaults = settings.get();
+      const modelId = scale === defaults.scale ? defaults.modelId : null;
+      return app.estimates.photos(photoIds, scale, modelId);
+    },
+    jobsDetails: ({ ids }) => ({
+      speed: app.estimates.speed(settings.get().scale),
+      jobs: app.estimates.jobs(ids),
+    }),
+    jobsClearFinished: () => clearFinished(app.db),
+    jobsClearedBefore: () => clearedBefore(app.db),
 
     watchList: () => watches.list(),
     watchAdd: (request) => watches.add(request),
@@ -73,9 +86,18 @@ export function createServices(app: YonosApp): ServiceHandlers {
     watchPause: (id) => watches.pause(id),
     watchResume: (id) => watches.resume(id),
 
+    browseFolder: ({ path }) => browseFolder(path),
+    browsePlaces: () => browsePlaces(app.db),
+
     settingsGet: () => settings.get(),
     settingsSet: (changes) => settings.set(changes),
-    systemInfo: () => systemInfo(app.dataDir, app.engineOptions.modelDirs),
+    systemInfo: () =>
+      systemInfo({
+        dataDir: app.dataDir,
+        modelDirs: app.engineOptions.modelDirs ?? [],
+        device: app.device.status(),
+        speed: (modelId) => app.estimates.modelSpeed(modelId),
+      }),
     previewRegion: async (request) => {
       const photo = await library.readOriginal(request.photoId);
       return previewRegion(await app.previewEngine(), photo, request, settings.get().tile);

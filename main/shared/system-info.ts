@@ -1,23 +1,125 @@
 /** What the settings view shows about the machine and the installed models, without starting inference. */
 import path from 'node:path';
-import { candidateProviders } from '../engine/providers.js';
+import { candidateProviders, isCudaProviderInstalled } from '../engine/providers.js';
 import { findBuiltInModelsDir, modelSources, scanModels } from '../engine/registry.js';
 import type { ModelInfo } from '../engine/index.js';
-import type { ModelCard, SystemInfo } from './contract.js';
+import type { DeviceChoiceInfo, DeviceStatus, ModelCard, Speed, SystemInfo } from './contract.js';
 
-export function systemInfo(dataDir: string, modelDirs: readonly string[] = []): SystemInfo {
-  const sources = modelSources({ modelDirs, dataDir, builtInModelsDir: findBuiltInModelsDir() });
-  const scan = scanModels(sources);
+export interface SystemInfoSources {
+  dataDir: string;
+  modelDirs: readonly string[];
+  device: DeviceStatus;
+  /** A model's measured speed on this machine. */
+  speed: (modelId: string) => Speed;
+}
+
+export function systemInfo(sources: SystemInfoSources): SystemInfo {
+  const folders = modelSources({
+    modelDirs: sources.modelDirs,
+    dataDir: sources.dataDir,
+    builtInModelsDir: findBuiltInModelsDir(),
+  });
+  const scan = scanModels(folders);
+  const providers = candidateProviders('auto');
   return {
-    providers: candidateProviders('auto'),
-    models: scan.models.map(modelCard),
+    providers,
+    devices: deviceChoices(process.platform, process.arch, {
+      auto: providers,
+      cuda: isCudaProviderInstalled(),
+    }),
+    device: sources.device,
+    models: scan.models.map((model) => modelCard(model, sources.speed(model.id))),
     modelProblems: scan.problems.map(({ dir, message }) => ({ dir, problem: message })),
-    modelFolders: sources.map((source) => source.dir),
-    userModelsDir: path.join(dataDir, 'models'),
+    modelFolders: folders.map((source) => source.dir),
+    userModelsDir: path.join(sources.dataDir, 'models'),
   };
 }
 
-function modelCard(model: ModelInfo): ModelCard {
+/**
+ * The devices worth offering on this platform: DirectML only on Windows,
+ * CoreML only on macOS, CUDA where NVIDIA builds exist (saying so when its
+ * provider is not installed), WebGPU where `auto` would try it.
+ */
+export function deviceChoices(
+  platform: NodeJS.Platform,
+  arch: string,
+  detected: { auto: readonly string[]; cuda: boolean },
+): DeviceChoiceInfo[] {
+  const choices: DeviceChoiceInfo[] = [
+    {
+      device: 'auto',
+      label: `Automatic (${detected.auto.map((provider) => providerLabels[provider] ?? provider).join(', then ')})`,
+      note: null,
+    },
+  ];
+  if ((platform === 'linux' || platform === 'win32') && arch === 'x64') {
+    choices.push({
+      device: 'cuda',
+      label: 'NVIDIA GPU (CUDA)',
+      note: detected.cuda ? null : 'needs the CUDA provider: npm run gpu:cuda',
+    });
+  }
+  if (platform === 'win32') choices.push({ device: 'dml', label: 'GPU (DirectML)', note: null });
+  if (platform === 'darwin') {
+    choices.push({ device: 'coreml', label: 'Apple GPU / Neural Engine (CoreML)', note: null });
+  }
+  if (detected.auto.includes('webgpu')) {
+    choices.push({ device: 'webgpu', label: 'GPU (WebGPU)', note: null });
+  }
+  choices.push({ device: 'cpu', label: 'CPU', note: null });
+  return choices;
+}
+
+const providerLabels: Record<string, string> = {
+  cpu: 'CPU',
+  cuda: 'CUDA',
+  dml: 'DirectML',
+  coreml: 'CoreML',
+  webgpu: 'WebGPU',
+};
+
+/** What each training degradation means for a photographer. */
+const strengths: Record<string, { goodAt: string[]; weakAt: string[] }> = {
+  bicubic: {
+    goodAt: ['clean, sharp photos: camera JPEGs at high quality, PNG and TIFF'],
+    weakAt: ['noisy, blurry or heavily compressed photos: it enlarges the flaws too'],
+  },
+  mixed: {
+    goodAt: ['clean photos', 'mildly soft, noisy or compressed phone and web photos'],
+    weakAt: [
+      'heavily compressed or very noisy photos',
+      'it sharpens and cleans up, but does not invent fine texture',
+    ],
+  },
+  realistic: {
+    goodAt: ['soft, noisy or compressed everyday photos'],
+    weakAt: ['very clean photos may come out slightly smoothed'],
+  },
+};
+
+function modelCard(model: ModelInfo, speed: Speed): ModelCard {
+  const { manifest } = model;
+  const preset = manifest.degradation?.preset ?? '';
+  const known = strengths[preset] ?? { goodAt: [], weakAt: [] };
+  const weakAt = [...known.weakAt];
+  if (model.scale === 8)
+    weakAt.push('×8 is the hardest enlargement: expect softer detail than ×2 or ×4');
+  return {
+    id: model.id,
+    name: model.name,
+    version: manifest.version,
+    scale: model.scale,
+    builtIn: model.builtIn,
+    dir: model.dir,
+    summary: `Makes photos ${model.scale}× wider and taller (${model.scale * model.scale}× the pixels).`,
+    goodAt: known.goodAt,
+    weakAt,
+    speed,
+    facts: technicalFacts(model),
+  };
+}
+
+function technicalFacts(model: ModelInfo): ModelCard['facts'] {
   const { manifest } = model;
   const facts: ModelCard['facts'] = [];
   if (manifest.degradation !== undefined) {
@@ -33,13 +135,5 @@ function modelCard(model: ModelInfo): ModelCard {
       }
     }
   }
-  return {
-    id: model.id,
-    name: model.name,
-    version: manifest.version,
-    scale: model.scale,
-    builtIn: model.builtIn,
-    dir: model.dir,
-    facts,
-  };
+  return facts;
 }

@@ -84,12 +84,11 @@ describe('the app in Chromium over yonos serve', () => {
     await shot('library-empty');
   });
 
-  it('imports a folder of photos through the path dialog', async () => {
+  it('imports a folder of photos through the folder browser', async () => {
     await page.getByRole('button', { name: 'Import photos…' }).click();
-    await page.getByLabel('Folder or file path').fill(photosDir);
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    // The dialog stays open until the import is done (it would show what failed).
-    await page.getByRole('dialog', { name: 'Import photos' }).waitFor({ state: 'detached' });
+    await page.getByLabel('Go to folder').fill(photosDir);
+    await page.getByLabel('Go to folder').press('Enter');
+    await page.getByRole('button', { name: 'Import “photos”' }).click();
     const grid = page.getByRole('listbox', { name: 'Photos' });
     await expect.poll(() => grid.getByRole('option').count()).toBe(photoNames.length);
     await page.getByRole('button', { name: /^photos \d/ }).waitFor();
@@ -177,7 +176,7 @@ describe('the app in Chromium over yonos serve', () => {
     await row.getByText('Watching').waitFor();
 
     await writePhoto(path.join(watchDir, 'foxtrot.jpg'), { width: 64, height: 48, seed: 42 });
-    await row.getByText(/queued foxtrot\.jpg/).waitFor({ timeout: 90_000 });
+    await row.getByText(/(queued|upscaling|upscaled) foxtrot\.jpg/).waitFor({ timeout: 90_000 });
     await row.getByRole('button', { name: /^Pause watching/ }).click();
     await row.getByText('Paused').waitFor();
     await shot('watch');
@@ -207,8 +206,8 @@ describe('the app in Chromium over yonos serve', () => {
     expect(await page.getByLabel('File names').inputValue()).toBe('{name}-yonos{scale}');
   }, 120_000);
 
-  it('follows a dark OS theme', async () => {
-    await page.emulateMedia({ colorScheme: 'dark' });
+  it('is dark and neutral grey by default, whatever the OS theme', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.getByRole('button', { name: 'Library' }).click();
     await expect
       .poll(() => page.getByRole('listbox', { name: 'Photos' }).getByRole('option').count())
@@ -216,7 +215,7 @@ describe('the app in Chromium over yonos serve', () => {
     const background = await page.evaluate<string>(
       'getComputedStyle(document.documentElement).backgroundColor',
     );
-    expect(background).toBe('rgb(21, 24, 29)');
+    expect(background).toBe('rgb(31, 31, 31)');
     await shot('library-dark');
   });
 });

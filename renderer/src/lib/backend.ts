@@ -42,7 +42,7 @@ export function connectBackend(): Backend {
       imageUrl: (kind, id) => `${mediaScheme}://${kind}/${id}`,
     };
   }
-  const token = takeTokenFromAddressBar();
+  const token = takeToken();
   return {
     api: createHttpBackend(token),
     events: createSocketEvents(token),
@@ -51,14 +51,19 @@ export function connectBackend(): Backend {
   };
 }
 
-/** Reads `?token=` and drops it from the visible URL and history. */
-function takeTokenFromAddressBar(): string | null {
+const tokenKey = 'yonos.token';
+
+/**
+ * Reads `?token=` and drops it from the visible URL and history. The tab keeps
+ * it (sessionStorage, this tab only), so a reload still reaches the backend.
+ */
+function takeToken(): string | null {
   const url = new URL(window.location.href);
   const token = url.searchParams.get('token');
-  if (token !== null) {
-    url.searchParams.delete('token');
-    window.history.replaceState(null, '', url);
-  }
+  if (token === null) return sessionStorage.getItem(tokenKey);
+  url.searchParams.delete('token');
+  window.history.replaceState(null, '', url);
+  sessionStorage.setItem(tokenKey, token);
   return token;
 }
 

@@ -1,11 +1,11 @@
 /**
  * One job batch as the progress window sees it: its jobs kept current by `job`
- * events, tile progress from `jobProgress` events, and a summary with an ETA.
+ * events, tile progress from `jobProgress` events, and a summary whose ETA
+ * counts the waiting photos at this machine's measured speed.
  */
 import type { Job, ServiceEvent, YonosApi } from '../../../main/shared/contract.js';
-import { listAllJobs, meanJobDurationMs } from './jobs.js';
-
-const activeStates = new Set<Job['state']>(['queued', 'running', 'paused']);
+import { JobDetails } from './job-details.svelte.js';
+import { activeStates, listAllJobs, remainingMs } from './jobs.js';
 
 export interface BatchSummary {
   total: number;
@@ -25,15 +25,19 @@ export class BatchStore {
   jobs = $state<Job[]>([]);
   tiles = $state<Record<number, { progress: number; etaMs: number | null }>>({});
   loaded = $state(false);
+  readonly details: JobDetails;
 
   constructor(
     private readonly api: YonosApi,
     readonly batchId: number,
-  ) {}
+  ) {
+    this.details = new JobDetails(api, () => this.jobs.map((job) => job.id));
+  }
 
   async load(): Promise<void> {
     this.jobs = await listAllJobs(this.api, { batchId: this.batchId });
     this.loaded = true;
+    await this.details.refresh();
   }
 
   handle(event: ServiceEvent): void {
@@ -41,8 +45,10 @@ export class BatchStore {
       const index = this.jobs.findIndex((job) => job.id === event.job.id);
       if (index === -1) this.jobs.push(event.job);
       else this.jobs[index] = event.job;
+      this.details.refreshSoon();
     } else if (event.type === 'jobProgress' && this.jobs.some((job) => job.id === event.jobId)) {
       this.tiles[event.jobId] = { progress: event.progress, etaMs: event.etaMs };
+      this.details.onTile();
     }
   }
 
@@ -61,21 +67,8 @@ export class BatchStore {
       active,
       current,
       progress: total === 0 ? 0 : jobs.reduce((sum, job) => sum + progressOf(job), 0) / total,
-      etaMs: this.#eta(active, current),
+      etaMs: remainingMs(active, this.tiles, this.details.byId),
       finished: this.loaded && active.length === 0,
     };
-  }
-
-  /** The running photo's own ETA, plus the waiting ones at the average time per photo so far. */
-  #eta(active: Job[], current: Job | null): number | null {
-    const runningEta = current === null ? 0 : this.tiles[current.id]?.etaMs;
-    if (runningEta === undefined || runningEta === null) return null;
-    // Before the first photo is done, the running one's elapsed time plus its ETA is the guess.
-    const perJob =
-      meanJobDurationMs(this.jobs) ??
-      (current?.startedAt == null ? null : Date.now() - current.startedAt + runningEta);
-    const waiting = active.length - (current === null ? 0 : 1);
-    if (waiting > 0 && perJob === null) return null;
-    return runningEta + waiting * (perJob ?? 0);
   }
 }

@@ -1,7 +1,9 @@
 /** What the queue view and the batch progress view both need from the job list. */
-import type { Job, JobsQuery, YonosApi } from '../../../main/shared/contract.js';
+import type { Job, JobDetail, JobsQuery, YonosApi } from '../../../main/shared/contract.js';
 
 const pageSize = 1000;
+
+export const activeStates: ReadonlySet<Job['state']> = new Set(['queued', 'running', 'paused']);
 
 /** Every job matching the query, oldest first, fetched page by page. */
 export async function listAllJobs(
@@ -16,12 +18,28 @@ export async function listAllJobs(
   }
 }
 
-/** The mean time the finished (done) ones among these jobs took, or null before any did. */
-export function meanJobDurationMs(jobs: Job[]): number | null {
-  const durations = jobs
-    .filter((job) => job.state === 'done' && job.startedAt !== null && job.finishedAt !== null)
-    .map((job) => (job.finishedAt ?? 0) - (job.startedAt ?? 0));
-  return durations.length === 0
-    ? null
-    : durations.reduce((sum, duration) => sum + duration, 0) / durations.length;
+/**
+ * The time the active jobs still need: the running one's own tile ETA, and
+ * every other its estimate (output megapixels at this machine's measured
+ * speed). Null while any of them cannot be estimated yet.
+ */
+export function remainingMs(
+  active: readonly Job[],
+  tiles: Readonly<Record<number, { etaMs: number | null } | undefined>>,
+  details: Readonly<Record<number, JobDetail | undefined>>,
+  now = Date.now(),
+): number | null {
+  let total = 0;
+  for (const job of active) {
+    const tileEta = job.state === 'running' ? tiles[job.id]?.etaMs : null;
+    if (tileEta != null) {
+      total += tileEta;
+      continue;
+    }
+    const estimate = details[job.id]?.estimatedMs;
+    if (estimate == null) return null;
+    const elapsed = job.state === 'running' && job.startedAt !== null ? now - job.startedAt : 0;
+    total += Math.max(0, estimate - elapsed);
+  }
+  return total;
 }

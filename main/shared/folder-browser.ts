@@ -1,0 +1,132 @@
+/**
+ * `yonos serve`'s folder browser: a web page cannot open the native folder
+ * dialog nor learn real paths, so the UI lists folders on the serving machine
+ * through these functions instead (the desktop app keeps its native dialog).
+ * Hidden folders are left out; errors are one plain sentence.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { Db } from '../library/db.js';
+import { isIgnoredName, isPhotoFile } from '../library/photo-files.js';
+import type { FolderListing, Places } from './contract.js';
+
+const recentLimit = 8;
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/** A path the user typed: `~` is the home folder; relative paths start there too. */
+export function resolveTypedPath(typed: string, home = homedir()): string {
+  const trimmed = typed.trim();
+  if (trimmed === '' || trimmed === '~') return home;
+  if (trimmed.startsWith('~/') || trimmed.startsWith('~\\')) {
+    return path.join(home, trimmed.slice(2));
+  }
+  return path.resolve(home, trimmed);
+}
+
+export async function browseFolder(typed: string | undefined): Promise<FolderListing> {
+  const folder = resolveTypedPath(typed ?? '');
+  const entries = await readdir(folder, { withFileTypes: true }).catch((error: unknown) => {
+    throw new Error(unreadableReason(folder, error));
+  });
+  const folders: FolderListing['folders'] = [];
+  let photos = 0;
+  for (const entry of entries) {
+    if (isIgnoredName(entry.name)) continue;
+    const full = path.join(folder, entry.name);
+    if (await isFolderEntry(entry, full)) folders.push({ name: entry.name, path: full });
+    else if (isPhotoFile(entry.name)) photos++;
+  }
+  folders.sort((a, b) => collator.compare(a.name, b.name));
+  const parent = path.dirname(folder);
+  return {
+    path: folder,
+    parent: parent === folder ? null : parent,
+    crumbs: crumbsOf(folder),
+    folders,
+    photos,
+  };
+}
+
+/** Directories, and links to directories (a linked Pictures folder is common). */
+async function isFolderEntry(
+  entry: { isDirectory(): boolean; isSymbolicLink(): boolean },
+  full: string,
+): Promise<boolean> {
+  if (entry.isDirectory()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  return stat(full).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+}
+
+function unreadableReason(folder: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return `There is no folder at ${folder}.`;
+  if (code === 'ENOTDIR') return `${folder} is a file, not a folder.`;
+  if (code === 'EACCES' || code === 'EPERM') return `Yonos is not allowed to open ${folder}.`;
+  return `${folder} cannot be opened.`;
+}
+
+/** `/home/me/Pictures` → `/`, `home`, `me`, `Pictures`, each with its full path. */
+export function crumbsOf(folder: string): FolderListing['crumbs'] {
+  const crumbs: FolderListing['crumbs'] = [];
+  for (let current = folder; ; current = path.dirname(current)) {
+    const parent = path.dirname(current);
+    crumbs.unshift({ name: parent === current ? current : path.basename(current), path: current });
+    if (parent === current) return crumbs;
+  }
+}
+
+export async function browsePlaces(db: Db, home = homedir()): Promise<Places> {
+  return { home, recent: recentFolders(db), mounts: await listMounts() };
+}
+
+/** Folders photos were imported from, most recent import first, that still exist. */
+function recentFolders(db: Db): string[] {
+  return db
+    .prepare<[], { folder: string }>(
+      'SELECT folder FROM photos GROUP BY folder ORDER BY max(imported_at) DESC, folder LIMIT 50',
+    )
+    .all()
+    .map((row) => row.folder)
+    .filter((folder) => existsSync(folder))
+    .slice(0, recentLimit);
+}
+
+async function listMounts(): Promise<Places['mounts']> {
+  if (process.platform === 'win32') return windowsDrives();
+  if (process.platform === 'darwin') {
+    const volumes = await readdir('/Volumes').catch(() => []);
+    return volumes.map((name) => ({ name, path: path.join('/Volumes', name) }));
+  }
+  const table = await readFile('/proc/mounts', 'utf8').catch(() => '');
+  return [{ name: 'Computer', path: '/' }, ...mediaMounts(table)];
+}
+
+function windowsDrives(): Places['mounts'] {
+  const letters = 'CDEFGHIJKLMNOPQRSTUVWXYZAB'.split('');
+  return letters
+    .map((letter) => `${letter}:\\`)
+    .filter((drive) => existsSync(drive))
+    .map((drive) => ({ name: drive.slice(0, 2), path: drive }));
+}
+
+/** Removable and extra drives from /proc/mounts: what is mounted under /media, /mnt or /run/media. */
+export function mediaMounts(procMounts: string): Places['mounts'] {
+  const mounts: Places['mounts'] = [];
+  for (const line of procMounts.split('\n')) {
+    const mountPoint = line.split(' ')[1];
+    if (mountPoint === undefined) continue;
+    // /proc/mounts writes spaces and other odd characters as octal escapes.
+    const decoded = mountPoint.replace(/\\([0-7]{3})/g, (_, octal: string) =>
+      String.fromCharCode(parseInt(octal, 8)),
+    );
+    if (/^\/(media|mnt|run\/media)\/./.test(decoded)) {
+      mounts.push({ name: path.basename(decoded), path: decoded });
+    }
+  }
+  return mounts;
+}
