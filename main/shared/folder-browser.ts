@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Db } from '../library/db.js';
 import { isIgnoredName, isPhotoFile } from '../library/photo-files.js';
 import type { FolderListing, Places } from './contract.js';
+import { ForbiddenError, NotFoundError } from './errors.js';
 
 const recentLimit = 8;
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -28,7 +29,7 @@ export function resolveTypedPath(typed: string, home = homedir()): string {
 export async function browseFolder(typed: string | undefined): Promise<FolderListing> {
   const folder = resolveTypedPath(typed ?? '');
   const entries = await readdir(folder, { withFileTypes: true }).catch((error: unknown) => {
-    throw new Error(unreadableReason(folder, error));
+    throw unreadable(folder, error);
   });
   const folders: FolderListing['folders'] = [];
   let photos = 0;
@@ -62,12 +63,14 @@ async function isFolderEntry(
   );
 }
 
-function unreadableReason(folder: string, error: unknown): string {
+/** A typed error, so HTTP answers 404/403 with the sentence instead of logging a 500. */
+function unreadable(folder: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return `There is no folder at ${folder}.`;
-  if (code === 'ENOTDIR') return `${folder} is a file, not a folder.`;
-  if (code === 'EACCES' || code === 'EPERM') return `Yonos is not allowed to open ${folder}.`;
-  return `${folder} cannot be opened.`;
+  if (code === 'ENOENT') return new NotFoundError(`There is no folder at ${folder}.`);
+  if (code === 'ENOTDIR') return new NotFoundError(`${folder} is a file, not a folder.`);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new ForbiddenError(`Yonos is not allowed to open ${folder}.`);
+  return new Error(`${folder} cannot be opened.`);
 }
 
 /** `/home/me/Pictures` → `/`, `home`, `me`, `Pictures`, each with its full path. */

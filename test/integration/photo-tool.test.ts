@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { JobProgress, Speed } from '../../main/shared/contract.js';
+import { NotFoundError } from '../../main/shared/errors.js';
 import {
   browseFolder,
   crumbsOf,
@@ -182,6 +183,8 @@ describe('the folder browser', () => {
       `There is no folder at ${path.join(root, 'gone')}.`,
     );
     await expect(browseFolder(file)).rejects.toThrow(`${file} is a file, not a folder.`);
+    // Typed, so HTTP answers 404 with the sentence rather than logging a 500.
+    await expect(browseFolder(path.join(root, 'gone'))).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('reads ~ as the home folder', () => {
