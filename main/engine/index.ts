@@ -13,7 +13,7 @@ export {
   type OutputPathRequest,
   type ResolvedOutput,
 } from './output-path.js';
-export { removeOrphanedTempFiles } from './output-file.js';
+export { removeFilesIn, removeOrphanedTempFiles } from './output-file.js';
 export { isYonosOutput } from './output-marker.js';
 export type { ModelProblem, ModelScan } from './registry.js';
 export {

@@ -32,6 +32,14 @@ export async function reserveTempFile(output: string): Promise<string> {
 
 /** Removes the temp files in `folder` whose writer has died (a kill -9, a crash, a power cut). */
 export function removeOrphanedTempFiles(folder: string): void {
+  removeFilesIn(folder, (name) => {
+    const pid = tempName.exec(name)?.[1];
+    return pid !== undefined && !isRunning(Number(pid));
+  });
+}
+
+/** Removes the entries of `folder` that `unwanted` names; a folder that cannot be read has none. */
+export function removeFilesIn(folder: string, unwanted: (name: string) => boolean): void {
   let names: string[];
   try {
     names = readdirSync(folder);
@@ -39,10 +47,7 @@ export function removeOrphanedTempFiles(folder: string): void {
     return;
   }
   for (const name of names) {
-    const pid = tempName.exec(name)?.[1];
-    if (pid !== undefined && !isRunning(Number(pid))) {
-      rmSync(path.join(folder, name), { force: true });
-    }
+    if (unwanted(name)) rmSync(path.join(folder, name), { force: true });
   }
 }
 

@@ -3,8 +3,8 @@
  * into place. A process killed mid-write leaves that temp file behind; when
  * the job is requeued we remove it, so a crash leaves no partial files.
  */
-import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { removeFilesIn } from '../engine/index.js';
 
 /** The engine's temp name for `output` is `.<output name>.<pid>.<uuid>.part` (main/engine/output-file.ts). */
 export function isTempFileOf(name: string, output: string): boolean {
@@ -12,14 +12,5 @@ export function isTempFileOf(name: string, output: string): boolean {
 }
 
 export function removeStaleTempFiles(output: string): void {
-  const folder = path.dirname(output);
-  let names: string[];
-  try {
-    names = readdirSync(folder);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (isTempFileOf(name, output)) rmSync(path.join(folder, name), { force: true });
-  }
+  removeFilesIn(path.dirname(output), (name) => isTempFileOf(name, output));
 }
