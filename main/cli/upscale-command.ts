@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   defaultNameTemplate,
   Engine,
+  pipelineDepth,
   expandTemplate,
   outputFormats,
   resolveOutputPath,
@@ -111,10 +112,17 @@ async function upscaleAll(
     process.once('SIGINT', onSignal);
     try {
       engine.resolveModel(options.scale, options.model);
+      // pipelineDepth photos at once: one is encoded while the next is inferred.
+      const inFlight: Promise<void>[] = [];
+      let reported = Promise.resolve();
       for (const input of files) {
         if (interrupt.signal.aborted) break;
-        await upscaleOne(engine, input, options, reporter, summary, interrupt.signal);
+        const order = { after: reported, reporter };
+        reported = upscaleOne(engine, input, options, order, summary, interrupt.signal);
+        inFlight.push(reported);
+        if (inFlight.length >= pipelineDepth) await inFlight.shift();
       }
+      await Promise.all(inFlight);
     } catch (error) {
       // No model for the scale: every file would fail the same way; say it once.
       reporter.failed(images.join(' '), (error as Error).message);
@@ -129,14 +137,20 @@ async function upscaleAll(
   return summary;
 }
 
+/**
+ * Upscales one photo; its result is reported only after `order.after` (the
+ * photo before), so results come in input order although photos overlap.
+ */
 async function upscaleOne(
   engine: Engine,
   { file, sourceRoot }: InputFile,
   options: UpscaleCliOptions,
-  reporter: UpscaleReporter,
+  order: { after: Promise<void>; reporter: UpscaleReporter },
   summary: UpscaleSummary,
   signal: AbortSignal,
 ): Promise<void> {
+  const { reporter } = order;
+  let report: () => void;
   try {
     const target = resolveOutputPath({
       input: file,
@@ -148,29 +162,37 @@ async function upscaleOne(
       ...(options.format === undefined ? {} : { format: options.format }),
     });
     if (target.action === 'skip') {
-      reporter.skipped(file, target.path);
-      summary.skipped += 1;
-      return;
+      report = () => {
+        reporter.skipped(file, target.path);
+        summary.skipped += 1;
+      };
+    } else {
+      const result = await engine.upscaleFile(
+        file,
+        target.path,
+        {
+          scale: options.scale,
+          ...(options.model === undefined ? {} : { modelId: options.model }),
+          ...(options.steps === undefined ? {} : { steps: options.steps }),
+          ...(options.tile === undefined ? {} : { tile: options.tile }),
+          ...(options.format === undefined ? {} : { format: options.format }),
+          ...(options.quality === undefined ? {} : { quality: options.quality }),
+        },
+        { signal, onProgress: reporter.progress },
+      );
+      report = () => {
+        reporter.done(result);
+        summary.done += 1;
+      };
     }
-    const result = await engine.upscaleFile(
-      file,
-      target.path,
-      {
-        scale: options.scale,
-        ...(options.model === undefined ? {} : { modelId: options.model }),
-        ...(options.steps === undefined ? {} : { steps: options.steps }),
-        ...(options.tile === undefined ? {} : { tile: options.tile }),
-        ...(options.format === undefined ? {} : { format: options.format }),
-        ...(options.quality === undefined ? {} : { quality: options.quality }),
-      },
-      { signal, onProgress: reporter.progress },
-    );
-    reporter.done(result);
-    summary.done += 1;
   } catch (error) {
-    reporter.failed(file, (error as Error).message);
-    summary.failed += 1;
+    report = () => {
+      reporter.failed(file, (error as Error).message);
+      summary.failed += 1;
+    };
   }
+  await order.after;
+  report();
 }
 
 function collisionPolicy(options: UpscaleCliOptions): CollisionPolicy {

@@ -3,7 +3,7 @@
  * queue and the Electron app import. See native-models/CONTRACT.md for the
  * model packages it runs.
  */
-export { CancelledError, Engine, type UpscaleHooks } from './engine.js';
+export { CancelledError, Engine, pipelineDepth, type UpscaleHooks } from './engine.js';
 export {
   defaultNameTemplate,
   expandTemplate,
@@ -14,6 +14,8 @@ export {
   type ResolvedOutput,
 } from './output-path.js';
 export type { ModelProblem, ModelScan } from './registry.js';
+export type { DeviceCheck } from './devices.js';
+export type { DeviceReport } from './worker-protocol.js';
 export {
   outputFormats,
   type DeviceChoice,

@@ -11,24 +11,29 @@ import {
   writeImageAtomically,
   type DecodedImage,
 } from './image-io.js';
+import type { DeviceState } from './device-state.js';
 import { formatFromPath } from './output-path.js';
 import { upscalePixels, type PixelImage } from './pipeline.js';
 import { firstLine, isOutOfMemory, openWithFallback } from './providers.js';
 import { openModelSessions, type ModelSessions, type SessionModel } from './sessions.js';
 import { planTileSize, smallerTile } from './tile-size.js';
+import type { TileWorkFactory } from './tile-work.js';
 import type { StageTimings, UpscaleProgress, UpscaleResult } from './types.js';
-import type { UpscaleJob, WorkerSettings } from './worker-protocol.js';
+import type { UpscaleJob } from './worker-protocol.js';
 
 /** Thrown at a checkpoint once the caller has aborted. */
 export class CancelSignal extends Error {}
 
 export interface JobContext {
-  settings: WorkerSettings;
-  candidates: string[];
+  devices: DeviceState;
   sessions: SessionCache;
+  /** Where the CPU side of the tiles runs (helper threads in the worker). */
+  tileWork: TileWorkFactory;
   log: (message: string) => void;
   onProvider: (provider: string) => void;
   onProgress: (progress: UpscaleProgress) => void;
+  /** The model is done with the job; only encoding is left. */
+  onInferred: () => void;
   /** Throws CancelSignal when the caller has aborted. */
   checkpoint: () => void;
 }
@@ -40,14 +45,15 @@ export class SessionCache {
   async open(
     model: SessionModel,
     providers: readonly string[],
-    context: Pick<JobContext, 'settings' | 'log'>,
+    context: Pick<JobContext, 'devices' | 'log'>,
   ): Promise<ModelSessions> {
     const key = `${model.dir}\n${providers.join(',')}`;
     if (this.#current?.key === key) return this.#current.sessions;
     await this.close();
     const { value } = await openWithFallback(
       providers,
-      (provider) => openModelSessions(model, provider, context.settings.threads),
+      async (provider) =>
+        openModelSessions(model, provider, await context.devices.sessionOptions(provider)),
       context.log,
     );
     this.#current = { key, sessions: value };
@@ -62,7 +68,15 @@ export class SessionCache {
 
 export async function runUpscaleJob(job: UpscaleJob, context: JobContext): Promise<UpscaleResult> {
   const started = performance.now();
-  const timings: StageTimings = { decode: 0, encoder: 0, unet: 0, decoder: 0, blend: 0, encode: 0 };
+  const timings: StageTimings = {
+    decode: 0,
+    encoder: 0,
+    unet: 0,
+    decoder: 0,
+    blend: 0,
+    transfer: 0,
+    encode: 0,
+  };
   const format = job.options.format ?? formatFromPath(job.output);
   if (format === undefined) {
     throw new Error(`Cannot tell the output format from ${job.output}; name a format.`);
@@ -74,6 +88,7 @@ export async function runUpscaleJob(job: UpscaleJob, context: JobContext): Promi
   checkOutputSize(width * scale, height * scale, format, defaultLimits);
   context.checkpoint();
   const inference = await inferWithFallbacks(decoded.colour, job, context, timings, started);
+  context.onInferred();
   await timed(timings, 'encode', () => encode(job, decoded, inference.image, format, context));
   return {
     input: job.input,
@@ -119,8 +134,9 @@ interface Inference {
 
 /**
  * Runs the tiled pipeline; on a GPU that runs out of memory, retries with
- * smaller tiles, and on any other GPU failure (or no smaller tile left) falls
- * back to the CPU.
+ * smaller tiles, and on any other GPU failure (a lost device, say; or no
+ * smaller tile left) starts the image again on the CPU and leaves that GPU
+ * alone from then on. Nothing is written before the image is complete.
  */
 async function inferWithFallbacks(
   colour: PixelImage,
@@ -130,7 +146,11 @@ async function inferWithFallbacks(
   started: number,
 ): Promise<Inference> {
   const { manifest } = job.model;
-  let sessions = await context.sessions.open(job.model, context.candidates, context);
+  let sessions = await context.sessions.open(
+    job.model,
+    await context.devices.candidates(),
+    context,
+  );
   let plan = planTileSize(manifest, sessions.provider, job.options.tile);
   for (;;) {
     context.onProvider(sessions.provider);
@@ -138,7 +158,7 @@ async function inferWithFallbacks(
       let tiles = 0;
       const image = await upscalePixels(
         colour,
-        sessions.run,
+        sessions.device,
         {
           manifest,
           ...plan,
@@ -151,6 +171,7 @@ async function inferWithFallbacks(
           },
         },
         timings,
+        context.tileWork,
       );
       return { image, provider: sessions.provider, tile: plan.tile, tiles };
     } catch (error) {
@@ -163,7 +184,7 @@ async function inferWithFallbacks(
         plan = { tile: smaller, batch: 1 };
         continue;
       }
-      context.log(`${sessions.provider} failed (${firstLine(error)}); falling back to cpu.`);
+      context.devices.markLost(sessions.provider, firstLine(error));
       sessions = await context.sessions.open(job.model, ['cpu'], context);
       plan = planTileSize(manifest, 'cpu', job.options.tile);
     }

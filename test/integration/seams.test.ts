@@ -39,10 +39,10 @@ function upscale(
   tile: number,
   options: { batch?: number; steps?: number } = {},
 ) {
-  const timings = { encoder: 0, unet: 0, decoder: 0, blend: 0 };
+  const timings = { encoder: 0, unet: 0, decoder: 0, blend: 0, transfer: 0 };
   return upscalePixels(
     source,
-    sessions.run,
+    sessions.device,
     {
       manifest: model.manifest,
       tile,
