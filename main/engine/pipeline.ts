@@ -42,6 +42,8 @@ export type ModelRunner = (
  * decoder, crossing to the host only through `upload` and `download`.
  */
 export interface InferenceDevice<T> {
+  /** Its tensors are host memory: upload and download copy nothing (and are not timed). */
+  readonly hostMemory: boolean;
   upload(tensor: TensorData): Promise<T>;
   run(graph: GraphName, feeds: Record<string, T | TensorData>): Promise<T>;
   /** One DDIM update of the latent `z` by the U-Net's prediction `v`; `z` may be updated in place. */
@@ -145,8 +147,10 @@ async function upscaleBatch<T>(
     held.push(tensor);
     return tensor;
   };
+  const transfer = <R>(work: () => Promise<R>): Promise<R> =>
+    device.hostMemory ? work() : timed(timings, 'transfer', work);
   try {
-    const [lr, start] = await timed(timings, 'transfer', () =>
+    const [lr, start] = await transfer(() =>
       Promise.all([
         device.upload({ data: inputs.lr, dims: [n, 3, height, width] }),
         device.upload({ data: inputs.noise, dims: latentDims }),
@@ -167,7 +171,7 @@ async function upscaleBatch<T>(
     }
     const hr = hold(await timed(timings, 'decoder', () => device.run('decoder', { z, lr })));
     checkpoint?.();
-    return await timed(timings, 'transfer', () => device.download(hr));
+    return await transfer(() => device.download(hr));
   } finally {
     device.release([...new Set(held)]);
   }
@@ -176,6 +180,7 @@ async function upscaleBatch<T>(
 /** The device for host-memory runners (the CPU provider, and stand-ins in tests). */
 export function hostDevice(run: ModelRunner): InferenceDevice<TensorData> {
   return {
+    hostMemory: true,
     upload: (tensor) => Promise.resolve(tensor),
     run: (graph, feeds) => run(graph, feeds),
     ddimStep: (z, v, step) => {

@@ -125,6 +125,7 @@ function residentDevice(sessions: ResidentSessions, run: Run): InferenceDevice<o
   const scalar = (value: number): ort.Tensor =>
     new ort.Tensor('float32', Float32Array.of(value), [1]);
   return {
+    hostMemory: false,
     upload: async (value) => named(await run(sessions.upload, { x: tensor(value) }), 'y'),
     run: async (graph, feeds) => {
       const tensors = Object.fromEntries(
