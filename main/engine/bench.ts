@@ -14,7 +14,7 @@ import { appVersion } from '../shared/version.js';
 import { Engine, pipelineDepth } from './engine.js';
 import { syntheticPhoto } from './synthetic.js';
 import type { EngineOptions, Scale, StageTimings, UpscaleResult } from './types.js';
-import { providerName } from './devices.js';
+import { describeDevice } from './devices.js';
 import type { DeviceReport } from './worker-protocol.js';
 
 export interface BenchOptions {
@@ -310,14 +310,4 @@ export function benchMarkdown(report: BenchReport): string {
     'Output megapixels per second; a stage column is that stage alone, "batch" overlaps encoding with the next inference.',
   );
   return `${lines.join('\n')}\n`;
-}
-
-/** "webgpu on NVIDIA H200", or "cpu (WebGPU: no GPU found, …)". */
-export function describeDevice(device: DeviceReport): string {
-  if (device.provider !== 'cpu') {
-    return device.adapter === null ? device.provider : `${device.provider} on ${device.adapter}`;
-  }
-  const failed = device.checks.filter((check) => !check.available);
-  const why = failed.map((check) => `${providerName(check.provider)}: ${check.reason ?? '?'}`);
-  return why.length === 0 ? 'cpu' : `cpu (${why.join('; ')})`;
 }

@@ -19,6 +19,7 @@ import { appVersion } from '../shared/version.js';
 import { simulatedAdapterName, simulatedGpu } from './diagnostics-env.js';
 import { firstLine, isCudaProviderInstalled } from './providers.js';
 import { bundledEntryUrl } from './worker-url.js';
+import type { DeviceReport } from './worker-protocol.js';
 
 export interface DeviceCheck {
   provider: string;
@@ -283,4 +284,14 @@ function readFileOrEmpty(file: string): string {
 function readFirstLine(file: string): string | null {
   const line = readFileOrEmpty(file).split('\n')[0]?.trim() ?? '';
   return line === '' ? null : line;
+}
+
+/** "webgpu on NVIDIA H200", or "cpu (WebGPU: no GPU found, …)". */
+export function describeDevice(device: DeviceReport): string {
+  if (device.provider !== 'cpu') {
+    return device.adapter === null ? device.provider : `${device.provider} on ${device.adapter}`;
+  }
+  const failed = device.checks.filter((check) => !check.available);
+  const why = failed.map((check) => `${providerName(check.provider)}: ${check.reason ?? '?'}`);
+  return why.length === 0 ? 'cpu' : `cpu (${why.join('; ')})`;
 }

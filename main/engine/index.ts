@@ -14,7 +14,7 @@ export {
   type ResolvedOutput,
 } from './output-path.js';
 export type { ModelProblem, ModelScan } from './registry.js';
-export type { DeviceCheck } from './devices.js';
+export { describeDevice, type DeviceCheck } from './devices.js';
 export type { DeviceReport } from './worker-protocol.js';
 export {
   outputFormats,

@@ -299,9 +299,29 @@ export const modelCardSchema = z.object({
 });
 export type ModelCard = z.infer<typeof modelCardSchema>;
 
+export const deviceCheckSchema = z.object({
+  provider: z.string(),
+  available: z.boolean(),
+  /** The GPU's name, where the system says. */
+  adapter: nullableString,
+  /** Why it is not available, in plain words. */
+  reason: nullableString,
+  /** Tensors stay on the GPU between the model's graphs. */
+  ioBinding: z.boolean(),
+  checkedAt: z.string(),
+});
+
 export const systemInfoSchema = z.object({
-  /** Execution providers `auto` would try on this machine, fastest first. */
+  /** Execution providers `auto` tries on this machine (GPU ones only once found working), fastest first. */
   providers: z.array(z.string()),
+  /** What `auto` runs on, and the GPU providers checked (once per machine). */
+  device: z.object({
+    provider: z.string(),
+    adapter: nullableString,
+    checks: z.array(deviceCheckSchema),
+    /** "webgpu on NVIDIA H200", "cpu (WebGPU: no GPU found, and no Vulkan loader)". */
+    summary: z.string(),
+  }),
   models: z.array(modelCardSchema),
   modelProblems: z.array(z.object({ dir: z.string(), problem: z.string() })),
   /** Where models are looked for, most specific first. */

@@ -75,7 +75,10 @@ export function createServices(app: YonosApp): ServiceHandlers {
 
     settingsGet: () => settings.get(),
     settingsSet: (changes) => settings.set(changes),
-    systemInfo: () => systemInfo(app.dataDir, app.engineOptions.modelDirs),
+    systemInfo: async () => {
+      const device = await (await app.previewEngine()).devices();
+      return systemInfo(app.dataDir, device, app.engineOptions.modelDirs);
+    },
     previewRegion: async (request) => {
       const photo = library.photo(request.photoId);
       return previewRegion(await app.previewEngine(), photo.path, request, settings.get().tile);

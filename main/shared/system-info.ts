@@ -1,15 +1,21 @@
-/** What the settings view shows about the machine and the installed models, without starting inference. */
+/** What the settings view shows about the machine, its devices and the installed models. */
 import path from 'node:path';
-import { candidateProviders } from '../engine/providers.js';
 import { findBuiltInModelsDir, modelSources, scanModels } from '../engine/registry.js';
-import type { ModelInfo } from '../engine/index.js';
+import { describeDevice, type DeviceReport, type ModelInfo } from '../engine/index.js';
 import type { ModelCard, SystemInfo } from './contract.js';
 
-export function systemInfo(dataDir: string, modelDirs: readonly string[] = []): SystemInfo {
+/** `device`: from Engine.devices() (the GPU check runs once per machine, then is cached). */
+export function systemInfo(
+  dataDir: string,
+  device: DeviceReport,
+  modelDirs: readonly string[] = [],
+): SystemInfo {
   const sources = modelSources({ modelDirs, dataDir, builtInModelsDir: findBuiltInModelsDir() });
   const scan = scanModels(sources);
+  const working = device.checks.filter((check) => check.available);
   return {
-    providers: candidateProviders('auto'),
+    providers: [...working.map((check) => check.provider), 'cpu'],
+    device: { ...device, summary: describeDevice(device) },
     models: scan.models.map(modelCard),
     modelProblems: scan.problems.map(({ dir, message }) => ({ dir, problem: message })),
     modelFolders: sources.map((source) => source.dir),
