@@ -42,12 +42,6 @@ export interface ProbeOutput {
 
 export type ProbeRunner = (provider: string) => Promise<ProbeOutput>;
 
-interface CacheFile {
-  schema: 1;
-  fingerprint: string;
-  checks: Record<string, DeviceCheck>;
-}
-
 const cacheName = 'device-checks.json';
 
 /**
@@ -60,16 +54,15 @@ export async function checkDevices(
   options: { dataDir: string; runProbe?: ProbeRunner },
 ): Promise<{ checks: DeviceCheck[]; fresh: string[] }> {
   const file = path.join(options.dataDir, cacheName);
-  const fingerprint = machineFingerprint();
-  const cached = await readCache(file, fingerprint);
+  const cached = await readMachineCache<DeviceCheck>(file);
   const fresh: string[] = [];
   for (const provider of providers) {
-    if (cached.checks[provider] !== undefined) continue;
-    cached.checks[provider] = await checkDevice(provider, options.runProbe ?? runProbeProcess);
+    if (cached[provider] !== undefined) continue;
+    cached[provider] = await checkDevice(provider, options.runProbe ?? runProbeProcess);
     fresh.push(provider);
   }
-  if (fresh.length > 0) await writeCache(file, cached);
-  return { checks: providers.flatMap((provider) => cached.checks[provider] ?? []), fresh };
+  if (fresh.length > 0) await writeMachineCache(file, cached);
+  return { checks: providers.flatMap((provider) => cached[provider] ?? []), fresh };
 }
 
 async function checkDevice(provider: string, runProbe: ProbeRunner): Promise<DeviceCheck> {
@@ -169,19 +162,33 @@ function lastJsonLine(stdout: string): ProbeOutput['result'] {
   }
 }
 
-async function readCache(file: string, fingerprint: string): Promise<CacheFile> {
-  const empty: CacheFile = { schema: 1, fingerprint, checks: {} };
+interface MachineCache<T> {
+  schema: 1;
+  fingerprint: string;
+  entries: Record<string, T>;
+}
+
+/**
+ * A cache file of facts about this machine (device checks, tile calibrations):
+ * its entries, or none when it was written on a different machine fingerprint
+ * (or is damaged).
+ */
+export async function readMachineCache<T>(file: string): Promise<Record<string, T>> {
   try {
-    const cached = JSON.parse(await readFile(file, 'utf8')) as Partial<CacheFile>;
-    const valid = cached.schema === 1 && cached.fingerprint === fingerprint;
-    return valid && cached.checks !== undefined ? { ...empty, checks: cached.checks } : empty;
+    const cached = JSON.parse(await readFile(file, 'utf8')) as Partial<MachineCache<T>>;
+    const valid = cached.schema === 1 && cached.fingerprint === machineFingerprint();
+    return valid && cached.entries !== undefined ? cached.entries : {};
   } catch {
-    return empty;
+    return {};
   }
 }
 
-/** Written whole through a rename: two processes checking at once never see half a file. */
-async function writeCache(file: string, cache: CacheFile): Promise<void> {
+/** Written whole through a rename: two processes writing at once never leave half a file. */
+export async function writeMachineCache<T>(
+  file: string,
+  entries: Record<string, T>,
+): Promise<void> {
+  const cache: MachineCache<T> = { schema: 1, fingerprint: machineFingerprint(), entries };
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${String(process.pid)}.tmp`;
   await writeFile(temp, `${JSON.stringify(cache, null, 2)}\n`);

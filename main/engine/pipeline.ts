@@ -177,6 +177,33 @@ async function upscaleBatch<T>(
   }
 }
 
+/** Milliseconds of one batch through the model on blank inputs: what a tile calibration times. */
+export async function timeModelCall<T>(
+  device: InferenceDevice<T>,
+  manifest: PipelineOptions['manifest'],
+  { tile, batch }: { tile: number; batch: number },
+  steps: number,
+): Promise<number> {
+  const { scale, latent } = manifest;
+  const tiles = Array.from({ length: batch }, () => ({
+    x: 0,
+    y: 0,
+    width: tile,
+    height: tile,
+    column: 0,
+    row: 0,
+  }));
+  const latentSide = (tile * scale) / latent.factor;
+  const inputs: TileInputs = {
+    lr: new Float32Array(batch * 3 * tile * tile).fill(0.5),
+    noise: new Float32Array(batch * latent.channels * latentSide * latentSide),
+  };
+  const scratch = { encoder: 0, unet: 0, decoder: 0, blend: 0, transfer: 0 };
+  const started = performance.now();
+  await upscaleBatch(device, tiles, inputs, { manifest, tile, batch, steps, seed: 0 }, scratch);
+  return performance.now() - started;
+}
+
 /** The device for host-memory runners (the CPU provider, and stand-ins in tests). */
 export function hostDevice(run: ModelRunner): InferenceDevice<TensorData> {
   return {

@@ -13,10 +13,12 @@ import {
 } from './image-io.js';
 import type { DeviceState } from './device-state.js';
 import { formatFromPath } from './output-path.js';
-import { upscalePixels, type PixelImage } from './pipeline.js';
+import { providerName } from './devices.js';
+import { timeModelCall, upscalePixels, type PixelImage } from './pipeline.js';
 import { firstLine, isOutOfMemory, openWithFallback } from './providers.js';
 import { openModelSessions, type ModelSessions, type SessionModel } from './sessions.js';
-import { planTileSize, smallerTile } from './tile-size.js';
+import { calibrateTilePlan, cachedTilePlan } from './tile-calibration.js';
+import { gpuPlanCandidates, planTileSize, smallerTile, type TilePlan } from './tile-size.js';
 import type { TileWorkFactory } from './tile-work.js';
 import type { StageTimings, UpscaleProgress, UpscaleResult } from './types.js';
 import type { UpscaleJob } from './worker-protocol.js';
@@ -25,6 +27,8 @@ import type { UpscaleJob } from './worker-protocol.js';
 export class CancelSignal extends Error {}
 
 export interface JobContext {
+  /** Where machine facts are cached (device checks, calibrated tile plans). */
+  dataDir: string;
   devices: DeviceState;
   sessions: SessionCache;
   /** Where the CPU side of the tiles runs (helper threads in the worker). */
@@ -151,18 +155,21 @@ async function inferWithFallbacks(
     await context.devices.candidates(),
     context,
   );
-  let plan = planTileSize(manifest, sessions.provider, job.options.tile);
+  let plan: TilePlan | null = null;
   for (;;) {
     context.onProvider(sessions.provider);
     try {
+      plan ??= await tilePlan(sessions, job, context);
+      const { tile, batch } = plan;
       let tiles = 0;
       const image = await upscalePixels(
         colour,
         sessions.device,
         {
           manifest,
-          ...plan,
-          steps: job.options.steps ?? manifest.schedule.default_steps,
+          tile,
+          batch,
+          steps: stepsOf(job),
           seed: job.options.seed ?? 0,
           checkpoint: context.checkpoint,
           onTile: (done, total) => {
@@ -173,13 +180,16 @@ async function inferWithFallbacks(
         timings,
         context.tileWork,
       );
-      return { image, provider: sessions.provider, tile: plan.tile, tiles };
+      return { image, provider: sessions.provider, tile, tiles };
     } catch (error) {
       if (error instanceof CancelSignal || sessions.provider === 'cpu') throw error;
-      const smaller = isOutOfMemory(error) ? smallerTile(plan.tile, manifest) : null;
+      const current: TilePlan = plan ?? planTileSize(manifest, sessions.provider, job.options.tile);
+      const smaller: number | null = isOutOfMemory(error)
+        ? smallerTile(current.tile, manifest)
+        : null;
       if (smaller !== null) {
         context.log(
-          `${sessions.provider} ran out of memory at tile ${plan.tile}; retrying with ${smaller}.`,
+          `${sessions.provider} ran out of memory at tile ${current.tile}; retrying with ${smaller}.`,
         );
         plan = { tile: smaller, batch: 1 };
         continue;
@@ -189,6 +199,38 @@ async function inferWithFallbacks(
       plan = planTileSize(manifest, 'cpu', job.options.tile);
     }
   }
+}
+
+const stepsOf = (job: UpscaleJob): number =>
+  job.options.steps ?? job.model.manifest.schedule.default_steps;
+
+/**
+ * The CPU's plan, or the one asked for; on a GPU, the calibrated one (measured
+ * the first time this model runs there, then cached for the machine).
+ */
+async function tilePlan(
+  sessions: ModelSessions,
+  job: UpscaleJob,
+  context: JobContext,
+): Promise<TilePlan> {
+  const { manifest, id } = job.model;
+  const { provider, residency, device } = sessions;
+  if (provider === 'cpu' || job.options.tile !== undefined) {
+    return planTileSize(manifest, provider, job.options.tile);
+  }
+  const name = providerName(provider);
+  const key = `${id}@${manifest.version} on ${provider} (${residency})`;
+  const { plan, fresh } = await cachedTilePlan(context.dataDir, key, () => {
+    context.log(`Measuring the fastest tile size on ${name} (once per machine and model)…`);
+    return calibrateTilePlan(gpuPlanCandidates(manifest), manifest.scale, (candidate) =>
+      timeModelCall(device, manifest, candidate, stepsOf(job)),
+    );
+  });
+  if (fresh) {
+    const rate = plan.megapixelsPerSecond.toFixed(1);
+    context.log(`${name}: tiles of ${plan.tile} px, ${plan.batch} per call (${rate} output MP/s).`);
+  }
+  return { tile: plan.tile, batch: plan.batch };
 }
 
 function progressEvent(

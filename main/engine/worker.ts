@@ -64,6 +64,7 @@ async function upscale(
   const flag = new Int32Array(cancel);
   try {
     const result = await runUpscaleJob(job, {
+      dataDir: settings.dataDir,
       devices,
       sessions,
       tileWork: threadedTileWork,

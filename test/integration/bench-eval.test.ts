@@ -85,8 +85,8 @@ describe('the bench', () => {
   it('yonos bench --device webgpu names the device it measured, and why not the GPU', async () => {
     const dir = await tempDir();
     const args = ['bench', '--models', fixtureModelsDir, '--size', '32x24', '--runs', '1'];
-    const bench = (env: Record<string, string> = {}) =>
-      runYonos([...args, '--scales', '2', '--device', 'webgpu', '--json'], {
+    const bench = (env: Record<string, string> = {}, extra: string[] = []) =>
+      runYonos([...args, ...extra, '--scales', '2', '--device', 'webgpu', '--json'], {
         YONOS_DATA_DIR: dir,
         ...env,
       });
@@ -98,7 +98,10 @@ describe('the bench', () => {
       expect(here.stderr).toMatch(/^WebGPU is not available \([^\n]+\); using the CPU\.\n$/);
     }
     // With the simulated GPU the tensors stay in ORT, so transfers are explicit and timed.
-    const simulated = JSON.parse((await bench({ YONOS_SIMULATE_GPU: '1' })).stdout) as BenchReport;
+    // (A tile is given: calibrating the simulated GPU would only measure this CPU, slowly.)
+    const simulated = JSON.parse(
+      (await bench({ YONOS_SIMULATE_GPU: '1' }, ['--tile', '32'])).stdout,
+    ) as BenchReport;
     const adapter = 'Simulated GPU (the CPU provider)';
     expect(simulated.device).toMatchObject({ provider: 'webgpu', adapter });
     expect(simulated.models[0]).toMatchObject({ provider: 'webgpu', adapter });

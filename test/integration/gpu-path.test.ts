@@ -9,7 +9,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkDevices } from '../../main/engine/devices.js';
+import { checkDevices, writeMachineCache } from '../../main/engine/devices.js';
+import { timeModelCall } from '../../main/engine/pipeline.js';
+import { loadModelInfo } from '../../main/engine/registry.js';
+import { openModelSessions } from '../../main/engine/sessions.js';
+import { calibrateTilePlan } from '../../main/engine/tile-calibration.js';
 import type { EngineOptions } from '../../main/engine/index.js';
 import { runYonos } from '../support/cli.js';
 import { rawImage, rawPixels, smoothPhoto, testEngine, writeTestImage } from '../support/engine.js';
@@ -51,7 +55,7 @@ describe('the device probe process', () => {
       expect(webgpu.reason).not.toMatch(/\.cpp|operator\(\)|onnxruntime_src|\n/);
     }
     const cached = readFileSync(path.join(dataDir, 'device-checks.json'), 'utf8');
-    expect(JSON.parse(cached)).toMatchObject({ checks: { webgpu: { provider: 'webgpu' } } });
+    expect(JSON.parse(cached)).toMatchObject({ entries: { webgpu: { provider: 'webgpu' } } });
   });
 
   it('finds the simulated GPU working', async () => {
@@ -72,7 +76,7 @@ describe('yonos upscale --device webgpu without a GPU', () => {
       const result = await runYonos([...args, '--device', 'webgpu'], { YONOS_DATA_DIR: dataDir });
       expect(result.code).toBe(0);
       const cache = readFileSync(path.join(dataDir, 'device-checks.json'), 'utf8');
-      if ((JSON.parse(cache) as Cache).checks.webgpu.available) return; // a machine with a GPU
+      if ((JSON.parse(cache) as Cache).entries.webgpu.available) return; // a machine with a GPU
       expect(result.stderr, `run ${run}`).toMatch(
         /^WebGPU is not available \([^\n]+\); using the CPU\.\n$/,
       );
@@ -82,13 +86,13 @@ describe('yonos upscale --device webgpu without a GPU', () => {
 });
 
 interface Cache {
-  checks: { webgpu: { available: boolean } };
+  entries: { webgpu: { available: boolean } };
 }
 
-describe('the GPU path, simulated on the CPU', () => {
-  const engineWith = (env: Record<string, string>, options: EngineOptions) =>
-    withEnv(env, () => testEngine(options));
+const engineWith = (env: Record<string, string>, options: EngineOptions) =>
+  withEnv(env, () => testEngine(options));
 
+describe('the GPU path, simulated on the CPU', () => {
   it('auto picks the GPU, and its output matches the CPU provider exactly', async () => {
     const input = await writeTestImage('in.png', photo(70, 50));
     const dir = path.dirname(input);
@@ -132,5 +136,40 @@ describe('the GPU path, simulated on the CPU', () => {
     for (const name of ['first.png', 'second.png']) {
       expect((await rawPixels(path.join(dir, name))).data.equals(expected), name).toBe(true);
     }
+  });
+});
+
+describe('tile size on a GPU, calibrated once per machine', () => {
+  it('times real model calls of each candidate shape and picks one', async () => {
+    const model = loadModelInfo(path.join(fixtureModelsDir, 'yonos-tiny-x2'), false);
+    const sessions = await openModelSessions(model, 'cpu', { residency: 'cpu' });
+    try {
+      const candidates = [
+        { tile: 32, batch: 1 },
+        { tile: 32, batch: 2 },
+      ];
+      const plan = await calibrateTilePlan(candidates, 2, (candidate) =>
+        timeModelCall(sessions.device, model.manifest, candidate, 1),
+      );
+      expect(candidates).toContainEqual({ tile: plan.tile, batch: plan.batch });
+      expect(plan.megapixelsPerSecond).toBeGreaterThan(0);
+    } finally {
+      await sessions.release();
+    }
+  });
+
+  it('upscales with the plan cached in tile-plans.json when no tile is asked for', async () => {
+    const dataDir = await tempDir('yonos-data-');
+    const input = await writeTestImage('in.png', photo(64, 40));
+    const plan = { tile: 48, batch: 3, megapixelsPerSecond: 1, measuredAt: 'test' };
+    await withEnv(simulated, () =>
+      writeMachineCache(path.join(dataDir, 'tile-plans.json'), {
+        'yonos-tiny-x2@0.1.0 on webgpu (cpu)': plan,
+      }),
+    );
+    const { engine, log } = await engineWith(simulated, { device: 'webgpu', dataDir });
+    const result = await engine.upscaleFile(input, `${input}.x2.png`, { scale: 2 });
+    expect(result).toMatchObject({ device: 'webgpu', tile: 48 });
+    expect(log).toEqual([]);
   });
 });

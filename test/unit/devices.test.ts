@@ -120,7 +120,10 @@ describe('device checks are cached per machine', () => {
     expect(again.checks).toEqual(first.checks);
     expect(probe.calls).toEqual(['webgpu']);
     const file = path.join(dataDir, 'device-checks.json');
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ schema: 1 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      schema: 1,
+      entries: { webgpu: { available: false } },
+    });
   });
 
   it('checks again when the machine changes, and only the providers not yet checked', async () => {
