@@ -1,7 +1,7 @@
 /**
  * The CPU side of a tiled upscale: the model inputs of each batch (pixels and
  * noise) and the blending of each batch's output. On the caller's thread
- * (`localTileWork`) or on helper threads (`threadedTileWork`), where it runs
+ * (`localTileWork`) or on helper threads (`TileHelpers`), where it runs
  * while the inference thread waits in ONNX Runtime: the next batch's inputs
  * and the last batch's blending then cost the critical path nothing.
  */
@@ -104,36 +104,54 @@ const blendsInFlight = 2;
 
 /**
  * Two helper threads: one makes the inputs (mostly the noise canvas), one
- * blends, so on a fast GPU neither has to keep up with the model alone.
+ * blends, so on a fast GPU neither has to keep up with the model alone. They
+ * are kept from one image to the next (starting threads costs more than a
+ * small image's tile work) and serve one image at a time, as the inference
+ * worker runs them.
  */
-export const threadedTileWork: TileWorkFactory = (image, spec) => {
-  const inputsHelper = new TileHelper(image, spec);
-  const blendHelper = new TileHelper({ ...image, data: image.data.subarray(0, 0) }, spec);
-  const blends: Promise<unknown>[] = [];
-  return {
-    inputs: async (batch) => {
-      const reply = await inputsHelper.ask({ type: 'inputs', batch });
-      if (reply.type !== 'inputs') throw new Error(`unexpected ${reply.type}`);
-      return reply.inputs;
-    },
-    blend: async (batch, hr) => {
-      const blended = blendHelper.ask({ type: 'blend', batch, hr }, ownBuffer(hr));
-      // Awaited below or in finish; until then a failure must not count as unhandled.
-      blended.catch(() => undefined);
-      blends.push(blended);
-      while (blends.length > blendsInFlight) await blends.shift();
-    },
-    finish: async () => {
-      await Promise.all(blends.splice(0));
-      const reply = await blendHelper.ask({ type: 'finish' });
-      if (reply.type !== 'finished') throw new Error(`unexpected ${reply.type}`);
-      return reply.image;
-    },
-    close: async () => {
-      await Promise.all([inputsHelper.close(), blendHelper.close()]);
-    },
+export class TileHelpers {
+  #inputs: TileHelper | null = null;
+  #blend: TileHelper | null = null;
+
+  readonly work: TileWorkFactory = (image, spec) => {
+    this.#inputs = this.#inputs?.usable === true ? this.#inputs : new TileHelper();
+    this.#blend = this.#blend?.usable === true ? this.#blend : new TileHelper();
+    const inputsHelper = this.#inputs;
+    const blendHelper = this.#blend;
+    inputsHelper.start(image, spec);
+    // Blending needs the image's size, not its pixels.
+    blendHelper.start({ ...image, data: image.data.subarray(0, 0) }, spec);
+    const blends: Promise<unknown>[] = [];
+    return {
+      inputs: async (batch) => {
+        const reply = await inputsHelper.ask({ type: 'inputs', batch });
+        if (reply.type !== 'inputs') throw new Error(`unexpected ${reply.type}`);
+        return reply.inputs;
+      },
+      blend: async (batch, hr) => {
+        const blended = blendHelper.ask({ type: 'blend', batch, hr }, ownBuffer(hr));
+        // Awaited below or in finish; until then a failure must not count as unhandled.
+        blended.catch(() => undefined);
+        blends.push(blended);
+        while (blends.length > blendsInFlight) await blends.shift();
+      },
+      finish: async () => {
+        await Promise.all(blends.splice(0));
+        const reply = await blendHelper.ask({ type: 'finish' });
+        if (reply.type !== 'finished') throw new Error(`unexpected ${reply.type}`);
+        return reply.image;
+      },
+      // The threads stay for the next image; anything still queued for this one is answered and ignored.
+      close: () => Promise.resolve(),
+    };
   };
-};
+
+  async close(): Promise<void> {
+    await Promise.all([this.#inputs?.close(), this.#blend?.close()]);
+    this.#inputs = null;
+    this.#blend = null;
+  }
+}
 
 /** A request without its id (one per member of the union). */
 type TileRequest =
@@ -143,7 +161,7 @@ type TileRequest =
       : never
     : never;
 
-/** One helper thread holding a TileWorkState; requests are answered in order. */
+/** One helper thread holding a TileWorkState (one image's); requests are answered in order. */
 class TileHelper {
   readonly #worker: Promise<Worker>;
   readonly #replies = new Map<
@@ -153,10 +171,11 @@ class TileHelper {
   #nextId = 1;
   #failure: Error | null = null;
 
-  constructor(image: PixelImage, spec: TileWorkSpec) {
+  constructor() {
     this.#worker = bundledEntryUrl('tile-worker').then((url) => {
       const worker = new Worker(url);
-      worker.postMessage({ type: 'start', image, spec } satisfies ToTileWorker);
+      // Waiting for replies keeps the inference thread busy enough; an idle helper must not.
+      worker.unref();
       worker.on('message', (message: FromTileWorker) => {
         const reply = this.#replies.get(message.id);
         this.#replies.delete(message.id);
@@ -174,6 +193,20 @@ class TileHelper {
     this.#worker.catch((error: unknown) => {
       this.#fail(error instanceof Error ? error : new Error(String(error)));
     });
+  }
+
+  get usable(): boolean {
+    return this.#failure === null;
+  }
+
+  /** Makes the helper work on this image from the next request on. */
+  start(image: PixelImage, spec: TileWorkSpec): void {
+    void this.#worker.then(
+      (worker) => {
+        worker.postMessage({ type: 'start', image, spec } satisfies ToTileWorker);
+      },
+      () => undefined,
+    );
   }
 
   async ask(request: TileRequest, transfer: ArrayBuffer[] = []): Promise<FromTileWorker> {

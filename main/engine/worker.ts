@@ -10,7 +10,7 @@ import { checkProvider } from './device-check.js';
 import { DeviceState } from './device-state.js';
 import { runProbeProcess, type ProbeRunner } from './devices.js';
 import { isCudaProviderInstalled } from './providers.js';
-import { threadedTileWork } from './tile-work.js';
+import { TileHelpers } from './tile-work.js';
 import { CancelSignal, runUpscaleJob, SessionCache } from './upscale-job.js';
 import type { FromWorker, ToWorker, WorkerSettings } from './worker-protocol.js';
 
@@ -29,6 +29,7 @@ const log = (message: string): void => {
 };
 const devices = new DeviceState(settings, log, probeRunner());
 const sessions = new SessionCache();
+const tileHelpers = new TileHelpers();
 const encoding = new Set<Promise<unknown>>();
 
 let inference = Promise.resolve();
@@ -67,7 +68,7 @@ async function upscale(
       dataDir: settings.dataDir,
       devices,
       sessions,
-      tileWork: threadedTileWork,
+      tileWork: tileHelpers.work,
       log,
       onProvider: (active) => {
         post({ type: 'provider', active });
