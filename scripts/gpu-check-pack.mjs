@@ -25,10 +25,12 @@ if (stage === undefined || modelId === undefined) {
 /** Paths under a package that a linux-x64 run never loads. */
 const skipped = {
   'onnxruntime-node': ['bin/napi-v6/darwin', 'bin/napi-v6/win32', 'bin/napi-v6/linux/arm64'],
+  // Only build/Release/better_sqlite3.node runs.
   'better-sqlite3': [
     'deps',
     'src',
     'build/deps',
+    'build/Release/obj',
     'build/Release/obj.target',
     'build/Release/.deps',
     'build/Release/sqlite3.a',

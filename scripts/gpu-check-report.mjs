@@ -107,7 +107,10 @@ function summary(/** @type {string} */ dir) {
     );
   }
   const runs = [
-    ['upscale-webgpu.jsonl', '--device webgpu (default plan)'],
+    [
+      'upscale-webgpu.jsonl',
+      '--device webgpu, its own plan (the first photo includes calibrating it)',
+    ],
     ['upscale-webgpu-tile.jsonl', '--device webgpu, CPU tiling'],
     ['upscale-cpu.jsonl', '--device cpu'],
     ['upscale-lost.jsonl', 'webgpu, device lost after 4 runs'],

@@ -65,7 +65,8 @@ install_debs() {
     fi
   done
   if [[ $prefix == / ]]; then
-    ldconfig
+    # Containers often leave /sbin out of PATH.
+    PATH=$PATH:/sbin:/usr/sbin ldconfig
   else
     export LD_LIBRARY_PATH="$prefix/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   fi
