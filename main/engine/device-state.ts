@@ -11,7 +11,7 @@ import {
   type ProbeRunner,
 } from './devices.js';
 import { deviceLossInjection, ortProviderFor, webGpuResidency } from './diagnostics-env.js';
-import { candidateProviders } from './providers.js';
+import { candidateProviders, firstLine } from './providers.js';
 import type { SessionOptions } from './sessions.js';
 import type { DeviceReport, WorkerSettings } from './worker-protocol.js';
 
@@ -76,10 +76,17 @@ export class DeviceState {
     if (executionProviders !== undefined) return { candidates: executionProviders, checks: [] };
     const gpus = candidateProviders(device).filter((provider) => provider !== 'cpu');
     if (gpus.length === 0) return { candidates: ['cpu'], checks: [] };
-    const { checks, fresh } = await checkDevices(gpus, {
-      dataDir,
-      ...(this.#runProbe === undefined ? {} : { runProbe: this.#runProbe }),
-    });
+    let found: Awaited<ReturnType<typeof checkDevices>>;
+    try {
+      found = await checkDevices(gpus, {
+        dataDir,
+        ...(this.#runProbe === undefined ? {} : { runProbe: this.#runProbe }),
+      });
+    } catch (error) {
+      this.#log(`Could not check the GPU (${firstLine(error)}); using the CPU.`);
+      return { candidates: ['cpu'], checks: [] };
+    }
+    const { checks, fresh } = found;
     const working = checks.filter((check) => check.available).map((check) => check.provider);
     // Asked for by name: say why every time; `auto`: once, when it is found out.
     if (working.length === 0 && (device !== 'auto' || fresh.length > 0)) {

@@ -61,7 +61,8 @@ export async function checkDevices(
     cached[provider] = await checkDevice(provider, options.runProbe ?? runProbeProcess);
     fresh.push(provider);
   }
-  if (fresh.length > 0) await writeMachineCache(file, cached);
+  // An unwritable data directory only means checking again next time.
+  if (fresh.length > 0) await writeMachineCache(file, cached).catch(() => undefined);
   return { checks: providers.flatMap((provider) => cached[provider] ?? []), fresh };
 }
 

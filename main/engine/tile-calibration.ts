@@ -75,7 +75,8 @@ export async function cachedTilePlan(
   const cached = plans[key];
   if (cached !== undefined) return { plan: cached, fresh: false };
   const plan = await calibrate();
-  // Read again: another process may have added plans meanwhile.
-  await writeMachineCache(file, { ...(await readMachineCache<MeasuredPlan>(file)), [key]: plan });
+  // Read again: another process may have added plans meanwhile. Unwritable: calibrate next time.
+  const latest = await readMachineCache<MeasuredPlan>(file);
+  await writeMachineCache(file, { ...latest, [key]: plan }).catch(() => undefined);
   return { plan, fresh: true };
 }

@@ -138,6 +138,20 @@ describe('device checks are cached per machine', () => {
     expect(probe.calls).toEqual(['webgpu', 'cuda', 'webgpu']);
   });
 
+  it('still answers when the data directory cannot be written (and checks again next time)', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const notADirectory = path.join(await tempDir(), 'file');
+    await writeFile(notADirectory, '');
+    const probe = failing();
+    const first = await checkDevices(['webgpu'], {
+      dataDir: notADirectory,
+      runProbe: probe.runProbe,
+    });
+    expect(first.checks).toMatchObject([{ provider: 'webgpu', available: false }]);
+    await checkDevices(['webgpu'], { dataDir: notADirectory, runProbe: probe.runProbe });
+    expect(probe.calls).toEqual(['webgpu', 'webgpu']);
+  });
+
   it('starts over from a damaged cache file', async () => {
     const dataDir = await tempDir();
     const probe = failing();
@@ -212,6 +226,14 @@ describe('the providers the worker tries', () => {
     expect(log).toEqual([
       'WebGPU failed (device lost); finishing on the CPU, and using the CPU from now on.',
     ]);
+  });
+
+  it('uses the CPU, and says why, when the check itself cannot run', async () => {
+    const log: string[] = [];
+    const broken: ProbeRunner = () => Promise.reject(new Error('esbuild is not installed'));
+    const state = new DeviceState(settings(await tempDir(), 'auto'), (m) => log.push(m), broken);
+    expect(await state.candidates()).toEqual(['cpu']);
+    expect(log).toEqual(['Could not check the GPU (esbuild is not installed); using the CPU.']);
   });
 
   it('does not probe for the CPU, nor for an explicit provider list', async () => {
