@@ -2,12 +2,19 @@
 /**
  * Bundles the Node-side entry points (the renderer is Vite's job):
  * the `yonos` CLI, Electron's main process and launcher, the preload, and the
- * inference worker beside the CLI and the main process.
+ * engine's worker, tile helper and device probe beside the CLI and the main process.
  * Dependencies stay external: native addons (sharp, onnxruntime-node,
  * better-sqlite3) must be loaded from node_modules at run time.
  */
 import { chmod } from 'node:fs/promises';
 import { build } from 'esbuild';
+
+/** Kept in step with bundledEntries in main/engine/worker-url.ts. */
+const engineEntries = {
+  'engine-worker': 'main/engine/worker.ts',
+  'tile-worker': 'main/engine/tile-worker.ts',
+  'device-probe': 'main/engine/device-probe.ts',
+};
 
 /** @type {import('esbuild').BuildOptions} */
 const nodeBundle = {
@@ -28,18 +35,18 @@ await Promise.all([
     target: 'node20.19',
     banner: { js: '#!/usr/bin/env node' },
   }),
-  // The inference worker is its own file beside each bundle that starts it
-  // (main/engine/worker-url.ts resolves it relative to import.meta.url).
-  build({
-    ...nodeBundle,
-    entryPoints: { 'cli/engine-worker': 'main/engine/worker.ts' },
-    target: 'node20.19',
-  }),
-  build({
-    ...nodeBundle,
-    entryPoints: { 'electron/engine-worker': 'main/engine/worker.ts' },
-    target: 'node22',
-  }),
+  // The inference worker, its tile helper and the device probe are files of
+  // their own beside each bundle that starts them (main/engine/worker-url.ts
+  // resolves them relative to import.meta.url).
+  ...['cli', 'electron'].map((dir) =>
+    build({
+      ...nodeBundle,
+      entryPoints: Object.fromEntries(
+        Object.entries(engineEntries).map(([name, source]) => [`${dir}/${name}`, source]),
+      ),
+      target: dir === 'cli' ? 'node20.19' : 'node22',
+    }),
+  ),
   // `npm start` runs the launcher with the user's Node, not Electron's.
   build({
     ...nodeBundle,

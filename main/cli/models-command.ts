@@ -1,23 +1,25 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import type { ModelInfo } from '../engine/index.js';
+import { describeDevice, Engine, type ModelInfo } from '../engine/index.js';
 import { findBuiltInModelsDir, modelSources, scanModels } from '../engine/registry.js';
 import { defaultDataDir } from '../shared/data-dir.js';
-import { addDataDirOption } from './app-options.js';
+import { addEngineOptions, type EngineCliOptions } from './app-options.js';
+import { engineOptionsFrom } from './engine-options.js';
 
-interface ModelsCliOptions {
-  models: string[];
-  dataDir?: string;
+interface ModelsCliOptions extends EngineCliOptions {
   json?: boolean;
 }
 
 export function modelsCommand(): Command {
-  return addDataDirOption(new Command('models'))
-    .description('List installed models and their cards (and why any model was refused)')
-    .option('--models <dir>', 'extra model folder (repeatable)', collect, [])
+  return addEngineOptions(new Command('models'))
+    .description(
+      'List installed models and their cards (and why any model was refused), and the device ' +
+        'they run on (the GPU check runs once per machine)',
+    )
     .option('--json', 'print JSON')
-    .action((options: ModelsCliOptions) => {
+    .action(async (options: ModelsCliOptions) => {
+      const device = await deviceReport(options);
       const sources = modelSources({
         modelDirs: options.models,
         dataDir: options.dataDir ?? defaultDataDir(),
@@ -27,13 +29,14 @@ export function modelsCommand(): Command {
       const cards = models.map(card);
       const searched = sources.map((source) => source.dir);
       if (options.json === true) {
-        process.stdout.write(`${JSON.stringify({ models: cards, problems, searched }, null, 2)}\n`);
+        const report = { models: cards, problems, searched, device };
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return;
       }
       const lines = cards.flatMap(describe);
       if (cards.length === 0) lines.push('No models installed.');
       for (const problem of problems) lines.push(`Refused ${problem.dir}: ${problem.message}`);
-      lines.push(`Searched: ${searched.join(', ')}`);
+      lines.push(`Searched: ${searched.join(', ')}`, `Device: ${describeDevice(device)}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }
@@ -75,6 +78,11 @@ function describe(model: ReturnType<typeof card>): string[] {
   return lines;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+async function deviceReport(options: ModelsCliOptions) {
+  const engine = await Engine.create(engineOptionsFrom(options));
+  try {
+    return await engine.devices();
+  } finally {
+    await engine.close();
+  }
 }

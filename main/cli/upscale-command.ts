@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import {
   CancelledError,
   Engine,
+  pipelineDepth,
   expandTemplate,
   isYonosOutput,
   removeOrphanedTempFiles,
@@ -125,7 +126,10 @@ interface Batch {
   signal: AbortSignal;
   /** Identities (device:inode) of this run's inputs: never overwritten, even with --overwrite. */
   inputs: Set<string>;
-  /** Outputs this run has written: a later photo of the same run does not overwrite them. */
+  /**
+   * Outputs this run has written or is writing (photos overlap): a later photo
+   * of the same run neither takes nor overwrites their names.
+   */
   written: Set<string>;
   /** Output folders already cleared of temp files that crashed runs left. */
   tidiedFolders: Set<string>;
@@ -179,6 +183,11 @@ async function upscaleAll(
   return summary;
 }
 
+/**
+ * `pipelineDepth` photos at once: one is encoded while the next is inferred.
+ * Output names are chosen in input order before a photo starts, and results
+ * are reported in input order, so overlapping changes neither.
+ */
 async function upscaleEach(images: string[], files: InputFile[], batch: Batch): Promise<void> {
   try {
     batch.engine.resolveModel(batch.options.scale, batch.options.model);
@@ -188,45 +197,74 @@ async function upscaleEach(images: string[], files: InputFile[], batch: Batch): 
     batch.summary.failed += files.length;
     return;
   }
+  const inFlight: Promise<void>[] = [];
+  let reported = Promise.resolve();
   for (const input of files) {
-    if (batch.signal.aborted) return;
-    await upscaleOne(input, batch);
+    if (batch.signal.aborted) break;
+    const { report } = await upscaleOne(input, batch);
+    const after = reported;
+    reported = report.then(async (show) => {
+      await after;
+      show();
+    });
+    inFlight.push(reported);
+    if (inFlight.length >= pipelineDepth) await inFlight.shift();
   }
+  await Promise.all(inFlight);
 }
 
-async function upscaleOne(input: InputFile, batch: Batch): Promise<void> {
+/**
+ * Chooses the photo's output now, then upscales it in the background; `report`
+ * settles with what to show once the photos before it are shown. (Wrapped in an
+ * object: an async function would otherwise wait for the promise it returns.)
+ */
+async function upscaleOne(
+  input: InputFile,
+  batch: Batch,
+): Promise<{ report: Promise<() => void> }> {
   const { engine, options, reporter, summary, signal } = batch;
   const { file } = input;
-  try {
-    const target = await chooseOutput(input, batch);
-    if (target.action === 'skip') {
-      reporter.skipped(file, { reason: 'output exists', output: target.path });
-      summary.skipped += 1;
-      return;
-    }
-    tidyOutputFolder(path.dirname(target.path), batch);
-    const result = await engine.upscaleFile(
-      file,
-      target.path,
-      {
-        scale: options.scale,
-        ...(options.model === undefined ? {} : { modelId: options.model }),
-        ...(options.steps === undefined ? {} : { steps: options.steps }),
-        ...(options.tile === undefined ? {} : { tile: options.tile }),
-        ...(options.format === undefined ? {} : { format: options.format }),
-        ...(options.quality === undefined ? {} : { quality: options.quality }),
-      },
-      { signal, onProgress: reporter.progress },
-    );
-    batch.written.add(result.output);
-    reporter.done(result);
-    summary.done += 1;
-  } catch (error) {
+  const failed = (error: unknown) => (): void => {
     // The photo a signal interrupted is neither done nor failed; the summary says interrupted.
     if (error instanceof CancelledError && signal.aborted) return;
     reporter.failed(file, (error as Error).message);
     summary.failed += 1;
+  };
+  let target: ResolvedOutput;
+  try {
+    target = await chooseOutput(input, batch);
+  } catch (error) {
+    return { report: Promise.resolve(failed(error)) };
   }
+  if (target.action === 'skip') {
+    const skipped = (): void => {
+      reporter.skipped(file, { reason: 'output exists', output: target.path });
+      summary.skipped += 1;
+    };
+    return { report: Promise.resolve(skipped) };
+  }
+  tidyOutputFolder(path.dirname(target.path), batch);
+  const upscaled = engine.upscaleFile(
+    file,
+    target.path,
+    {
+      scale: options.scale,
+      ...(options.model === undefined ? {} : { modelId: options.model }),
+      ...(options.steps === undefined ? {} : { steps: options.steps }),
+      ...(options.tile === undefined ? {} : { tile: options.tile }),
+      ...(options.format === undefined ? {} : { format: options.format }),
+      ...(options.quality === undefined ? {} : { quality: options.quality }),
+    },
+    { signal, onProgress: reporter.progress },
+  );
+  const report = upscaled.then(
+    (result) => () => {
+      reporter.done(result);
+      summary.done += 1;
+    },
+    failed,
+  );
+  return { report };
 }
 
 /**
@@ -247,12 +285,17 @@ async function chooseOutput(
     ...(options.out === undefined || sourceRoot === undefined ? {} : { sourceRoot }),
     ...(options.format === undefined ? {} : { format: options.format }),
   };
-  const target = resolveOutputPath({ ...request, collision: collisionPolicy(options) });
-  if (options.overwrite !== true || !existsSync(target.path)) return target;
-  const reason = await reasonToKeep(target.path, batch);
-  if (reason === null) return target;
-  batch.reporter.kept?.(file, target.path, reason);
-  return resolveOutputPath({ ...request, collision: 'increment' });
+  const claimed = batch.written;
+  const target = resolveOutputPath({ ...request, collision: collisionPolicy(options), claimed });
+  const reason =
+    options.overwrite === true && (existsSync(target.path) || claimed.has(target.path))
+      ? await reasonToKeep(target.path, batch)
+      : null;
+  if (reason !== null) batch.reporter.kept?.(file, target.path, reason);
+  const chosen =
+    reason === null ? target : resolveOutputPath({ ...request, collision: 'increment', claimed });
+  if (chosen.action === 'write') claimed.add(chosen.path);
+  return chosen;
 }
 
 async function reasonToKeep(existing: string, batch: Batch): Promise<KeptReason | null> {

@@ -83,6 +83,7 @@ export function humanReporter(
   stderr: NodeJS.WriteStream,
 ): UpscaleReporter {
   let bar: cliProgress.SingleBar | null = null;
+  let barFile: string | null = null;
   const stopBar = (): void => {
     bar?.stop();
     bar = null;
@@ -91,7 +92,10 @@ export function humanReporter(
   return {
     progress: (p) => {
       if (!stderr.isTTY) return;
+      // The next photo's inference starts while the one before is still being encoded.
+      if (barFile !== p.file) stopBar();
       if (bar === null) {
+        barFile = p.file;
         bar = new cliProgress.SingleBar(
           {
             stream: stderr,

@@ -23,8 +23,20 @@ import type {
   UpscaleResult,
 } from './types.js';
 import { validateUpscaleOptions } from './upscale-options.js';
-import type { FromWorker, ToWorker, UpscaleJob, WorkerSettings } from './worker-protocol.js';
-import { engineWorkerUrl } from './worker-url.js';
+import type {
+  DeviceReport,
+  FromWorker,
+  ToWorker,
+  UpscaleJob,
+  WorkerSettings,
+} from './worker-protocol.js';
+import { bundledEntryUrl } from './worker-url.js';
+
+/**
+ * Upscales worth submitting at once for throughput: one being inferred while
+ * the one before is encoded (the engine keeps inference to one at a time).
+ */
+export const pipelineDepth = 2;
 
 /** The rejection of a cancelled upscale: `error.name === 'AbortError'`. */
 export class CancelledError extends Error {
@@ -40,6 +52,8 @@ interface PendingJob {
   resolve: (result: UpscaleResult) => void;
   reject: (error: Error) => void;
   onProgress?: (progress: UpscaleProgress) => void;
+  /** The model is done with it: the next job may go to the worker. */
+  onInferred: () => void;
 }
 
 export class Engine {
@@ -47,6 +61,10 @@ export class Engine {
   readonly #settings: WorkerSettings;
   readonly #log: (message: string) => void;
   readonly #pending = new Map<number, PendingJob>();
+  readonly #deviceReports = new Map<
+    number,
+    { resolve: (report: DeviceReport) => void; reject: (error: Error) => void }
+  >();
   #worker: Promise<Worker> | null = null;
   #available: string[] = [];
   #active: string | null = null;
@@ -55,14 +73,16 @@ export class Engine {
   #closed = false;
 
   private constructor(options: EngineOptions) {
+    const dataDir = options.dataDir ?? defaultDataDir();
     this.#sources = modelSources({
       modelDirs: options.modelDirs,
-      dataDir: options.dataDir ?? defaultDataDir(),
+      dataDir,
       builtInModelsDir:
         options.builtInModelsDir === undefined ? findBuiltInModelsDir() : options.builtInModelsDir,
     });
     this.#settings = {
       device: options.device ?? 'auto',
+      dataDir,
       threads: options.threads,
       executionProviders: options.executionProviders,
     };
@@ -98,6 +118,27 @@ export class Engine {
   }
 
   /**
+   * The device jobs run on and the GPU providers checked (with reasons for
+   * those that do not work). Checking runs once per machine, in the worker;
+   * later calls read the cache in the data directory.
+   */
+  async devices(): Promise<DeviceReport> {
+    if (this.#closed) throw new Error('The engine is closed.');
+    const worker = await this.#ensureWorker();
+    const id = this.#nextId++;
+    worker.ref();
+    try {
+      return await new Promise<DeviceReport>((resolve, reject) => {
+        this.#deviceReports.set(id, { resolve, reject });
+        worker.postMessage({ type: 'devices', id } satisfies ToWorker);
+      });
+    } finally {
+      this.#deviceReports.delete(id);
+      if (this.#pending.size === 0 && this.#deviceReports.size === 0) worker.unref();
+    }
+  }
+
+  /**
    * Writes atomically (temp file in the target folder + rename). Never
    * overwrites `input`. Rejects with an Error whose message is user-readable;
    * a cancelled upscale rejects with a CancelledError (name 'AbortError').
@@ -126,17 +167,21 @@ export class Engine {
   }
 
   /**
-   * One upscale at a time, in call order. A job cancelled while it waits
-   * rejects at once; a running one rejects once the worker has stopped and
-   * cleaned up (within one tile).
+   * One inference at a time, in call order; a job goes to the worker once the
+   * one before is past the model, so its encoding overlaps the next job's
+   * inference. A job cancelled while it waits rejects at once; a running one
+   * rejects once the worker has stopped and cleaned up (within one tile).
    */
   #enqueue(job: UpscaleJob, hooks: UpscaleHooks): Promise<UpscaleResult> {
     let started = false;
+    let inferred = (): void => undefined;
+    const slot = new Promise<void>((resolve) => (inferred = resolve));
     const run = this.#queue.then(() => {
       started = true;
-      return this.#run(job, hooks);
+      return this.#run(job, hooks, inferred);
     });
-    this.#queue = run.catch(() => undefined);
+    run.then(inferred, inferred);
+    this.#queue = slot;
     const { signal } = hooks;
     if (signal === undefined) return run;
     return new Promise((resolve, reject) => {
@@ -157,7 +202,11 @@ export class Engine {
     if (worker !== null) await (await worker).terminate();
   }
 
-  async #run(job: UpscaleJob, { signal, onProgress }: UpscaleHooks): Promise<UpscaleResult> {
+  async #run(
+    job: UpscaleJob,
+    { signal, onProgress }: UpscaleHooks,
+    onInferred: () => void,
+  ): Promise<UpscaleResult> {
     if (signal?.aborted === true) throw new CancelledError(`Cancelled: ${job.input}`);
     if (this.#closed) throw new Error('The engine is closed.');
     const worker = await this.#ensureWorker();
@@ -170,14 +219,14 @@ export class Engine {
     try {
       worker.ref();
       return await new Promise<UpscaleResult>((resolve, reject) => {
-        this.#pending.set(id, { resolve, reject, onProgress });
+        this.#pending.set(id, { resolve, reject, onProgress, onInferred });
         worker.postMessage({ type: 'upscale', id, job, cancel } satisfies ToWorker);
       });
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.#pending.delete(id);
       // An idle worker must not keep the process alive if a caller forgets close().
-      if (this.#pending.size === 0) worker.unref();
+      if (this.#pending.size === 0 && this.#deviceReports.size === 0) worker.unref();
     }
   }
 
@@ -187,7 +236,9 @@ export class Engine {
   }
 
   async #startWorker(): Promise<Worker> {
-    const worker = new Worker(await engineWorkerUrl(), { workerData: this.#settings });
+    const worker = new Worker(await bundledEntryUrl('engine-worker'), {
+      workerData: this.#settings,
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         worker.on('message', (message: FromWorker) => {
@@ -230,6 +281,12 @@ export class Engine {
       case 'progress':
         this.#pending.get(message.id)?.onProgress?.(message.progress);
         return;
+      case 'inferred':
+        this.#pending.get(message.id)?.onInferred();
+        return;
+      case 'devices':
+        this.#deviceReports.get(message.id)?.resolve(message.report);
+        return;
       case 'done':
         this.#pending.get(message.id)?.resolve(message.result);
         return;
@@ -245,6 +302,8 @@ export class Engine {
 
   #failAll(message: string): void {
     for (const job of this.#pending.values()) job.reject(new Error(message));
+    for (const report of this.#deviceReports.values()) report.reject(new Error(message));
     this.#pending.clear();
+    this.#deviceReports.clear();
   }
 }

@@ -3,7 +3,7 @@
  * queue and the Electron app import. See native-models/CONTRACT.md for the
  * model packages it runs.
  */
-export { CancelledError, Engine, type UpscaleHooks } from './engine.js';
+export { CancelledError, Engine, pipelineDepth, type UpscaleHooks } from './engine.js';
 export {
   defaultNameTemplate,
   expandTemplate,
@@ -16,6 +16,8 @@ export {
 export { removeFilesIn, removeOrphanedTempFiles } from './output-file.js';
 export { isYonosOutput } from './output-marker.js';
 export type { ModelProblem, ModelScan } from './registry.js';
+export { describeDevice, type DeviceCheck } from './devices.js';
+export type { DeviceReport } from './worker-protocol.js';
 export {
   outputFormats,
   type DeviceChoice,

@@ -24,6 +24,8 @@ export interface OutputPathRequest {
   collision: CollisionPolicy;
   /** With outDir: mirror the input's folder relative to this root under outDir. */
   sourceRoot?: string;
+  /** Names already given to photos whose files are not written yet: taken, as if they existed. */
+  claimed?: ReadonlySet<string>;
 }
 
 export interface ResolvedOutput {
@@ -63,11 +65,13 @@ export function resolveOutputPath(request: OutputPathRequest): ResolvedOutput {
   if (isSameFile(candidate, input)) {
     throw new Error(`The output name for ${input} is the input itself; choose another --name.`);
   }
-  if (!existsSync(candidate) || collision === 'overwrite') {
+  const claimed = request.claimed ?? new Set<string>();
+  const taken = (file: string): boolean => existsSync(file) || claimed.has(file);
+  if (!taken(candidate) || collision === 'overwrite') {
     return { path: candidate, action: 'write' };
   }
   if (collision === 'skip') return { path: candidate, action: 'skip' };
-  return { path: firstFreeIncrement(directory, stem, extension), action: 'write' };
+  return { path: firstFreeIncrement(directory, stem, extension, taken), action: 'write' };
 }
 
 function outputDirectory({ input, outDir, sourceRoot }: OutputPathRequest): string {
@@ -97,10 +101,15 @@ function outputExtension(input: string, format: OutputFormat | undefined): strin
   return formatFromPath(input) !== undefined ? inputExtension : formatExtensions.png;
 }
 
-function firstFreeIncrement(directory: string, stem: string, extension: string): string {
+function firstFreeIncrement(
+  directory: string,
+  stem: string,
+  extension: string,
+  taken: (file: string) => boolean,
+): string {
   for (let n = 1; ; n += 1) {
     const candidate = path.join(directory, `${stem} (${n})${extension}`);
-    if (!existsSync(candidate)) return candidate;
+    if (!taken(candidate)) return candidate;
   }
 }
 

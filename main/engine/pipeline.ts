@@ -1,16 +1,18 @@
 /**
  * The tiled whole-image pipeline of native-models/CONTRACT.md, independent of
- * ONNX Runtime (it talks to a ModelRunner) and of files (it takes and returns
- * pixel buffers). Per batch of equal-size tiles: encoder → DDIM over the U-Net
- * from the shared noise canvas → decoder, then feathered blending into a band
- * of output rows that is flushed to the integer output as soon as no later
- * tile can touch it, so no float canvas of the whole output ever exists.
+ * ONNX Runtime (it talks to an InferenceDevice) and of files (it takes and
+ * returns pixel buffers). Per batch of equal-size tiles: encoder → DDIM over
+ * the U-Net from the shared noise canvas → decoder, then feathered blending
+ * (output-band.ts). The CPU side of each batch (its inputs, and blending its
+ * output) is TileWork, which may run on a helper thread while this one waits
+ * for the model: the next batch's inputs are asked for before the model runs.
  */
 import { performance } from 'node:perf_hooks';
-import type { ModelManifest } from './manifest.js';
-import { fillNoise } from './noise.js';
-import { ddimPlan, ddimUpdate } from './schedule.js';
-import { featherWeights, planTiles, type Tile, type TileLayout } from './tiler.js';
+import type { GraphName, ModelManifest } from './manifest.js';
+import { ddimPlan, ddimUpdate, type DdimStep } from './schedule.js';
+import { planTiles, type Tile } from './tiler.js';
+import type { TileInputs } from './tile-inputs.js';
+import { localTileWork, type TileWork, type TileWorkFactory } from './tile-work.js';
 
 export type Pixels = Uint8Array | Uint16Array;
 
@@ -28,17 +30,38 @@ export interface TensorData {
   dims: readonly number[];
 }
 
-/** One call of one graph of the model package. */
+/** One call of one graph of the model package, on host memory. */
 export type ModelRunner = (
-  graph: 'encoder' | 'unet' | 'decoder',
+  graph: GraphName,
   feeds: Record<string, TensorData>,
 ) => Promise<TensorData>;
 
+/**
+ * Where the model runs and its tensors live. `T` is the device's tensor: host
+ * memory on the CPU; on a GPU it can stay there from the encoder to the
+ * decoder, crossing to the host only through `upload` and `download`.
+ */
+export interface InferenceDevice<T> {
+  /** Its tensors are host memory: upload and download copy nothing (and are not timed). */
+  readonly hostMemory: boolean;
+  upload(tensor: TensorData): Promise<T>;
+  run(graph: GraphName, feeds: Record<string, T | TensorData>): Promise<T>;
+  /** One DDIM update of the latent `z` by the U-Net's prediction `v`; `z` may be updated in place. */
+  ddimStep(z: T, v: T, step: DdimStep): Promise<T>;
+  download(tensor: T): Promise<Float32Array>;
+  /** Frees device tensors that are no longer needed. */
+  release(tensors: readonly T[]): void;
+}
+
 export interface PipelineTimings {
   encoder: number;
+  /** U-Net calls and the DDIM updates between them. */
   unet: number;
   decoder: number;
+  /** Time this thread spent on (or waiting for) tile inputs and blending. */
   blend: number;
+  /** Host ↔ device copies made explicitly (uploads of inputs, downloads of outputs). */
+  transfer: number;
 }
 
 export interface PipelineOptions {
@@ -54,39 +77,56 @@ export interface PipelineOptions {
   onTile?: (tilesDone: number, tilesTotal: number) => void;
 }
 
-export async function upscalePixels(
+export async function upscalePixels<T>(
   image: PixelImage,
-  run: ModelRunner,
+  device: InferenceDevice<T>,
   options: PipelineOptions,
   timings: PipelineTimings,
+  tileWork: TileWorkFactory = localTileWork,
 ): Promise<PixelImage> {
   const { overlap, multiple } = options.manifest.tiling;
   const { width, height } = image;
   const layout = planTiles({ width, height, tile: options.tile, overlap, multiple });
-  const { scale } = options.manifest;
-  const output = new OutputBand(image, layout, scale, options.manifest.tiling.overlap);
-  const timed = timedRunner(run, timings);
-  const tiles = layout.tiles;
-  for (let first = 0; first < tiles.length; first += options.batch) {
-    const batch = tiles.slice(first, first + options.batch);
-    const hr = await upscaleBatch(image, batch, timed, options, timings);
-    const started = performance.now();
-    batch.forEach((tile, index) => {
-      output.add(tile, hr, index);
-    });
-    timings.blend += performance.now() - started;
-    options.onTile?.(first + batch.length, tiles.length);
+  const { scale, latent } = options.manifest;
+  const batches: Tile[][] = [];
+  for (let first = 0; first < layout.tiles.length; first += options.batch) {
+    batches.push(layout.tiles.slice(first, first + options.batch));
   }
-  const started = performance.now();
-  const result = output.finish();
-  timings.blend += performance.now() - started;
-  return result;
+  const work = tileWork(image, { layout, batches, scale, overlap, latent, seed: options.seed });
+  const cpuSide = <R>(task: () => Promise<R>): Promise<R> => timed(timings, 'blend', task);
+  try {
+    let next = prefetch(work, 0, timings);
+    let tilesDone = 0;
+    for (const [index, batch] of batches.entries()) {
+      const inputs = await cpuSide(() => next);
+      if (index + 1 < batches.length) next = prefetch(work, index + 1, timings);
+      const hr = await upscaleBatch(device, batch, inputs, options, timings);
+      await cpuSide(() => work.blend(index, hr));
+      tilesDone += batch.length;
+      options.onTile?.(tilesDone, layout.tiles.length);
+    }
+    return await cpuSide(() => work.finish());
+  } finally {
+    await work.close();
+  }
 }
 
-async function upscaleBatch(
-  image: PixelImage,
+/**
+ * Asks for a batch's inputs ahead; if the upscale stops first, their failure
+ * is nobody's concern. Local work runs as it is asked for, so asking is timed.
+ */
+function prefetch(work: TileWork, batch: number, timings: PipelineTimings): Promise<TileInputs> {
+  const started = performance.now();
+  const inputs = work.inputs(batch);
+  timings.blend += performance.now() - started;
+  inputs.catch(() => undefined);
+  return inputs;
+}
+
+async function upscaleBatch<T>(
+  device: InferenceDevice<T>,
   batch: readonly Tile[],
-  run: ModelRunner,
+  inputs: TileInputs,
   options: PipelineOptions,
   timings: PipelineTimings,
 ): Promise<Float32Array> {
@@ -96,178 +136,98 @@ async function upscaleBatch(
   if (first === undefined) return new Float32Array(0);
   const { width, height } = first;
   const n = batch.length;
-  let started = performance.now();
-  const lr = { data: extractTiles(image, batch), dims: [n, 3, height, width] };
-  const latentHeight = (height * scale) / latent.factor;
-  const latentWidth = (width * scale) / latent.factor;
-  const z = noiseForTiles(batch, options.seed, latent, scale, latentHeight, latentWidth);
-  timings.blend += performance.now() - started;
-  const zLow = await run('encoder', { lr });
-  checkpoint?.();
-  const latentDims = [n, latent.channels, latentHeight, latentWidth];
-  for (const step of ddimPlan(options.steps, schedule)) {
-    const logsnr = { data: new Float32Array(n).fill(step.logsnr), dims: [n] };
-    const v = await run('unet', { z_t: { data: z, dims: latentDims }, z_l: zLow, logsnr });
-    started = performance.now();
-    ddimUpdate(z, v.data, step);
-    timings.blend += performance.now() - started;
+  const latentDims = [
+    n,
+    latent.channels,
+    (height * scale) / latent.factor,
+    (width * scale) / latent.factor,
+  ];
+  const held: T[] = [];
+  const hold = (tensor: T): T => {
+    held.push(tensor);
+    return tensor;
+  };
+  const transfer = <R>(work: () => Promise<R>): Promise<R> =>
+    device.hostMemory ? work() : timed(timings, 'transfer', work);
+  try {
+    const [lr, start] = await transfer(() =>
+      Promise.all([
+        device.upload({ data: inputs.lr, dims: [n, 3, height, width] }),
+        device.upload({ data: inputs.noise, dims: latentDims }),
+      ]),
+    );
+    hold(lr);
+    let z = hold(start);
+    const zLow = hold(await timed(timings, 'encoder', () => device.run('encoder', { lr })));
     checkpoint?.();
+    for (const step of ddimPlan(options.steps, schedule)) {
+      const logsnr = { data: new Float32Array(n).fill(step.logsnr), dims: [n] };
+      const current = z;
+      z = await timed(timings, 'unet', async () => {
+        const v = hold(await device.run('unet', { z_t: current, z_l: zLow, logsnr }));
+        return hold(await device.ddimStep(current, v, step));
+      });
+      checkpoint?.();
+    }
+    const hr = hold(await timed(timings, 'decoder', () => device.run('decoder', { z, lr })));
+    checkpoint?.();
+    return await transfer(() => device.download(hr));
+  } finally {
+    device.release([...new Set(held)]);
   }
-  const hr = await run('decoder', { z: { data: z, dims: latentDims }, lr });
-  checkpoint?.();
-  return hr.data;
 }
 
-function timedRunner(run: ModelRunner, timings: PipelineTimings): ModelRunner {
-  return async (graph, feeds) => {
-    const started = performance.now();
-    try {
-      return await run(graph, feeds);
-    } finally {
-      timings[graph] += performance.now() - started;
-    }
+/** Milliseconds of one batch through the model on blank inputs: what a tile calibration times. */
+export async function timeModelCall<T>(
+  device: InferenceDevice<T>,
+  manifest: PipelineOptions['manifest'],
+  { tile, batch }: { tile: number; batch: number },
+  steps: number,
+): Promise<number> {
+  const { scale, latent } = manifest;
+  const tiles = Array.from({ length: batch }, () => ({
+    x: 0,
+    y: 0,
+    width: tile,
+    height: tile,
+    column: 0,
+    row: 0,
+  }));
+  const latentSide = (tile * scale) / latent.factor;
+  const inputs: TileInputs = {
+    lr: new Float32Array(batch * 3 * tile * tile).fill(0.5),
+    noise: new Float32Array(batch * latent.channels * latentSide * latentSide),
+  };
+  const scratch = { encoder: 0, unet: 0, decoder: 0, blend: 0, transfer: 0 };
+  const started = performance.now();
+  await upscaleBatch(device, tiles, inputs, { manifest, tile, batch, steps, seed: 0 }, scratch);
+  return performance.now() - started;
+}
+
+/** The device for host-memory runners (the CPU provider, and stand-ins in tests). */
+export function hostDevice(run: ModelRunner): InferenceDevice<TensorData> {
+  return {
+    hostMemory: true,
+    upload: (tensor) => Promise.resolve(tensor),
+    run: (graph, feeds) => run(graph, feeds),
+    ddimStep: (z, v, step) => {
+      ddimUpdate(z.data, v.data, step);
+      return Promise.resolve(z);
+    },
+    download: (tensor) => Promise.resolve(tensor.data),
+    release: () => undefined,
   };
 }
 
-/** N×3×h×w float32 in [0, 1]; reads past the image edge replicate the edge, grey becomes RGB. */
-function extractTiles(image: PixelImage, tiles: readonly Tile[]): Float32Array {
-  const [first] = tiles;
-  if (first === undefined) return new Float32Array(0);
-  const { width: tileWidth, height: tileHeight } = first;
-  const plane = tileWidth * tileHeight;
-  const out = new Float32Array(tiles.length * 3 * plane);
-  const { width, height, channels, data } = image;
-  const unit = 1 / (image.bits === 16 ? 65535 : 255);
-  tiles.forEach((tile, n) => {
-    const base = n * 3 * plane;
-    for (let y = 0; y < tileHeight; y += 1) {
-      const rowStart = Math.min(tile.y + y, height - 1) * width;
-      for (let x = 0; x < tileWidth; x += 1) {
-        const source = (rowStart + Math.min(tile.x + x, width - 1)) * channels;
-        const target = base + y * tileWidth + x;
-        for (let c = 0; c < 3; c += 1) {
-          out[target + c * plane] = (data[source + (channels === 3 ? c : 0)] ?? 0) * unit;
-        }
-      }
-    }
-  });
-  return out;
-}
-
-function noiseForTiles(
-  tiles: readonly Tile[],
-  seed: number,
-  latent: { factor: number; channels: number },
-  scale: number,
-  height: number,
-  width: number,
-): Float32Array {
-  const z = new Float32Array(tiles.length * latent.channels * height * width);
-  tiles.forEach((tile, n) => {
-    fillNoise(z, n * latent.channels * height * width, {
-      seed,
-      channels: latent.channels,
-      top: (tile.y * scale) / latent.factor,
-      left: (tile.x * scale) / latent.factor,
-      height,
-      width,
-    });
-  });
-  return z;
-}
-
-/**
- * The float accumulator for the output rows that tiles still write to. Tiles
- * arrive in row-major order, so when a tile starting at output row Y arrives,
- * every row above Y is final and is converted to integers.
- */
-class OutputBand {
-  readonly #output: PixelImage;
-  readonly #scale: number;
-  readonly #columnWeights: Float32Array[];
-  readonly #rowWeights: Float32Array[];
-  readonly #rowLength: number;
-  readonly #band: Float32Array;
-  /** The output row held in the band's first row. */
-  #top = 0;
-
-  constructor(image: PixelImage, layout: TileLayout, scale: number, overlap: number) {
-    const width = image.width * scale;
-    const height = image.height * scale;
-    const length = width * height * image.channels;
-    const data = image.bits === 16 ? new Uint16Array(length) : new Uint8Array(length);
-    this.#output = { width, height, channels: image.channels, bits: image.bits, data };
-    this.#scale = scale;
-    this.#columnWeights = featherWeights(layout.columns, overlap, scale);
-    this.#rowWeights = featherWeights(layout.rows, overlap, scale);
-    this.#rowLength = width * 3;
-    const bandRows = Math.max(...layout.rows.map((row) => row.size)) * scale;
-    this.#band = new Float32Array(bandRows * this.#rowLength);
+async function timed<R>(
+  timings: PipelineTimings,
+  stage: keyof PipelineTimings,
+  work: () => Promise<R>,
+): Promise<R> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    timings[stage] += performance.now() - started;
   }
-
-  /** Blends tile `index` of a decoder batch (N×3×h×w) into the band. */
-  add(tile: Tile, hr: Float32Array, index: number): void {
-    const scale = this.#scale;
-    this.#flushUpTo(tile.y * scale);
-    const tileWidth = tile.width * scale;
-    const tileHeight = tile.height * scale;
-    const plane = tileWidth * tileHeight;
-    const base = index * 3 * plane;
-    const columnWeights = this.#columnWeights[tile.column] ?? new Float32Array(0);
-    const rowWeights = this.#rowWeights[tile.row] ?? new Float32Array(0);
-    const left = tile.x * scale;
-    const visibleWidth = Math.min(tileWidth, this.#output.width - left);
-    const visibleHeight = Math.min(tileHeight, this.#output.height - tile.y * scale);
-    const band = this.#band;
-    for (let y = 0; y < visibleHeight; y += 1) {
-      const rowWeight = rowWeights[y] ?? 0;
-      const bandRow = (tile.y * scale + y - this.#top) * this.#rowLength + left * 3;
-      const source = base + y * tileWidth;
-      for (let x = 0; x < visibleWidth; x += 1) {
-        const weight = rowWeight * (columnWeights[x] ?? 0);
-        const target = bandRow + x * 3;
-        band[target] = (band[target] ?? 0) + weight * (hr[source + x] ?? 0);
-        band[target + 1] = (band[target + 1] ?? 0) + weight * (hr[source + plane + x] ?? 0);
-        band[target + 2] = (band[target + 2] ?? 0) + weight * (hr[source + 2 * plane + x] ?? 0);
-      }
-    }
-  }
-
-  finish(): PixelImage {
-    this.#flushUpTo(this.#output.height);
-    return this.#output;
-  }
-
-  /** Converts band rows above output row `end` to integers and moves the rest up. */
-  #flushUpTo(end: number): void {
-    const rows = Math.min(end, this.#output.height) - this.#top;
-    if (rows <= 0) return;
-    const { data, channels, width, bits } = this.#output;
-    const max = bits === 16 ? 65535 : 255;
-    const band = this.#band;
-    const count = rows * width;
-    const outputStart = this.#top * width * channels;
-    for (let i = 0; i < count; i += 1) {
-      const r = band[i * 3] ?? 0;
-      const g = band[i * 3 + 1] ?? 0;
-      const b = band[i * 3 + 2] ?? 0;
-      if (channels === 3) {
-        data[outputStart + i * 3] = toInteger(r, max);
-        data[outputStart + i * 3 + 1] = toInteger(g, max);
-        data[outputStart + i * 3 + 2] = toInteger(b, max);
-      } else {
-        // Grey in, grey out: BT.601 luma of the (near-identical) RGB the model returns.
-        data[outputStart + i] = toInteger(0.299 * r + 0.587 * g + 0.114 * b, max);
-      }
-    }
-    const used = rows * this.#rowLength;
-    band.copyWithin(0, used);
-    band.fill(0, band.length - used);
-    this.#top += rows;
-  }
-}
-
-function toInteger(value: number, max: number): number {
-  const scaled = Math.round(value * max);
-  return scaled < 0 ? 0 : scaled > max ? max : scaled;
 }

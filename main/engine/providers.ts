@@ -20,40 +20,24 @@ const providerNames: Record<Exclude<DeviceChoice, 'auto'>, string> = {
 /**
  * The providers to try, in order. `auto`: CUDA when its provider library is
  * installed (`npm run gpu:cuda`), DirectML on Windows, CoreML on macOS,
- * WebGPU (where its backend is present), then CPU. An explicit device still ends with CPU, so a missing
- * driver degrades to a slower run rather than no run; the result reports
- * which provider ran.
+ * WebGPU, then CPU; the GPU ones are only tried once devices.ts found them
+ * working. An explicit device still ends with CPU, so a missing driver
+ * degrades to a slower run rather than no run; the result reports which
+ * provider ran.
  */
 export function candidateProviders(
   device: DeviceChoice,
   platform: NodeJS.Platform = process.platform,
-  installed = { cuda: isCudaProviderInstalled(), webgpu: isWebGpuBackendPresent(platform) },
+  installed = { cuda: isCudaProviderInstalled() },
 ): string[] {
   if (device !== 'auto') return device === 'cpu' ? ['cpu'] : [providerNames[device], 'cpu'];
   return [
     ...(installed.cuda ? ['cuda'] : []),
     ...(platform === 'win32' ? ['dml'] : []),
     ...(platform === 'darwin' ? ['coreml'] : []),
-    ...(installed.webgpu ? ['webgpu'] : []),
+    'webgpu',
     'cpu',
   ];
-}
-
-/**
- * ORT's WebGPU (Dawn) runs on D3D12 on Windows and Metal on macOS, but needs
- * the Vulkan loader on Linux; without it, `auto` need not try (and print
- * Dawn's warning on every run).
- */
-function isWebGpuBackendPresent(platform: NodeJS.Platform = process.platform): boolean {
-  if (platform !== 'linux') return true;
-  const libraryDirs = [
-    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter((dir) => dir !== ''),
-    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
-    '/usr/lib64',
-    '/usr/lib',
-    '/lib64',
-  ];
-  return libraryDirs.some((dir) => existsSync(path.join(dir, 'libvulkan.so.1')));
 }
 
 /** onnxruntime-node's native folder, where `npm run gpu:cuda` puts the CUDA provider. */

@@ -62,3 +62,13 @@ export function ddimUpdate(z: Float32Array, v: Float32Array, step: DdimStep): vo
     z[i] = next === null ? x : next.alpha * x + next.sigma * (sigma * zi + alpha * vi);
   }
 }
+
+/**
+ * The same update as z' = a·z + b·v (what a device runs as one multiply-add):
+ * a = α, b = −σ on the last step, else a = α'α + σ'σ, b = σ'α − α'σ.
+ */
+export function ddimCoefficients(step: DdimStep): { a: number; b: number } {
+  const { alpha, sigma, next } = step;
+  if (next === null) return { a: alpha, b: -sigma };
+  return { a: next.alpha * alpha + next.sigma * sigma, b: next.sigma * alpha - next.alpha * sigma };
+}

@@ -38,6 +38,24 @@ export function planTileSize(manifest: Tiling, provider: string, override?: numb
   return { tile, batch: Math.min(8, Math.max(1, batch)) };
 }
 
+/**
+ * What a GPU calibration measures (tile-calibration.ts): the preferred tile
+ * and its double and quadruple, each in batches of 1, 2, 4 and 8, up to four
+ * times the budget above (a big GPU has that much; on a small one the
+ * calibration meets "out of memory" and skips what is bigger); smallest
+ * calls first.
+ */
+export function gpuPlanCandidates(manifest: Tiling): TilePlan[] {
+  const { scale, tiling } = manifest;
+  const mostOutputPixels = (4 * gpuBudgetBytes) / bytesPerOutputPixel;
+  const tiles = [1, 2, 4].map((factor) => normaliseTile(factor * tiling.tile, manifest));
+  return [...new Set(tiles)].flatMap((tile) =>
+    [1, 2, 4, 8]
+      .filter((batch) => batch === 1 || batch * (tile * scale) ** 2 <= mostOutputPixels)
+      .map((batch) => ({ tile, batch })),
+  );
+}
+
 /** Rounds down to the size multiple, but keeps room for two overlaps plus content. */
 function normaliseTile(tile: number, { tiling }: Tiling): number {
   const smallest = roundUp(2 * tiling.overlap + tiling.multiple, tiling.multiple);

@@ -46,8 +46,13 @@ export interface StageTimings {
   encoder: number;
   unet: number;
   decoder: number;
-  /** Tile extraction, noise, DDIM arithmetic, feathered blending and row flushes. */
+  /**
+   * Tile extraction, noise, feathered blending and row flushes, as far as the
+   * inference thread did them or waited for them (helper threads do most).
+   */
   blend: number;
+  /** Explicit host ↔ GPU copies (with tensors kept on the GPU); 0 on the CPU. */
+  transfer: number;
   encode: number;
 }
 

@@ -13,25 +13,34 @@ import {
   writeImageAtomically,
   type DecodedImage,
 } from './image-io.js';
+import type { DeviceState } from './device-state.js';
 import { reserveTempFile } from './output-file.js';
 import { formatFromPath } from './output-path.js';
-import { upscalePixels, type PixelImage } from './pipeline.js';
+import { providerName } from './devices.js';
+import { timeModelCall, upscalePixels, type PixelImage } from './pipeline.js';
 import { firstLine, isOutOfMemory, openWithFallback } from './providers.js';
 import { openModelSessions, type ModelSessions, type SessionModel } from './sessions.js';
-import { planTileSize, smallerTile } from './tile-size.js';
+import { calibrateTilePlan, cachedTilePlan } from './tile-calibration.js';
+import { gpuPlanCandidates, planTileSize, smallerTile, type TilePlan } from './tile-size.js';
+import type { TileWorkFactory } from './tile-work.js';
 import type { OutputFormat, StageTimings, UpscaleProgress, UpscaleResult } from './types.js';
-import type { UpscaleJob, WorkerSettings } from './worker-protocol.js';
+import type { UpscaleJob } from './worker-protocol.js';
 
 /** Thrown at a checkpoint once the caller has aborted. */
 export class CancelSignal extends Error {}
 
 export interface JobContext {
-  settings: WorkerSettings;
-  candidates: string[];
+  /** Where machine facts are cached (device checks, calibrated tile plans). */
+  dataDir: string;
+  devices: DeviceState;
   sessions: SessionCache;
+  /** Where the CPU side of the tiles runs (helper threads in the worker). */
+  tileWork: TileWorkFactory;
   log: (message: string) => void;
   onProvider: (provider: string) => void;
   onProgress: (progress: UpscaleProgress) => void;
+  /** The model is done with the job; only encoding is left. */
+  onInferred: () => void;
   /** Throws CancelSignal when the caller has aborted. */
   checkpoint: () => void;
 }
@@ -43,14 +52,15 @@ export class SessionCache {
   async open(
     model: SessionModel,
     providers: readonly string[],
-    context: Pick<JobContext, 'settings' | 'log'>,
+    context: Pick<JobContext, 'devices' | 'log'>,
   ): Promise<ModelSessions> {
     const key = `${model.dir}\n${providers.join(',')}`;
     if (this.#current?.key === key) return this.#current.sessions;
     await this.close();
     const { value } = await openWithFallback(
       providers,
-      (provider) => openModelSessions(model, provider, context.settings.threads),
+      async (provider) =>
+        openModelSessions(model, provider, await context.devices.sessionOptions(provider)),
       context.log,
     );
     this.#current = { key, sessions: value };
@@ -65,7 +75,15 @@ export class SessionCache {
 
 export async function runUpscaleJob(job: UpscaleJob, context: JobContext): Promise<UpscaleResult> {
   const started = performance.now();
-  const timings: StageTimings = { decode: 0, encoder: 0, unet: 0, decoder: 0, blend: 0, encode: 0 };
+  const timings: StageTimings = {
+    decode: 0,
+    encoder: 0,
+    unet: 0,
+    decoder: 0,
+    blend: 0,
+    transfer: 0,
+    encode: 0,
+  };
   const format = job.options.format ?? formatFromPath(job.output);
   if (format === undefined) {
     throw new Error(`Cannot tell the output format from ${job.output}; name a format.`);
@@ -83,6 +101,7 @@ export async function runUpscaleJob(job: UpscaleJob, context: JobContext): Promi
     });
     context.checkpoint();
     const inference = await inferWithFallbacks(decoded.colour, job, context, timings, started);
+    context.onInferred();
     await timed(timings, 'encode', () =>
       encode(job, decoded, inference.image, { format, temp }, context),
     );
@@ -144,8 +163,9 @@ interface Inference {
 
 /**
  * Runs the tiled pipeline; on a GPU that runs out of memory, retries with
- * smaller tiles, and on any other GPU failure (or no smaller tile left) falls
- * back to the CPU.
+ * smaller tiles, and on any other GPU failure (a lost device, say; or no
+ * smaller tile left) starts the image again on the CPU and leaves that GPU
+ * alone from then on. Nothing is written before the image is complete.
  */
 async function inferWithFallbacks(
   colour: PixelImage,
@@ -155,19 +175,26 @@ async function inferWithFallbacks(
   started: number,
 ): Promise<Inference> {
   const { manifest } = job.model;
-  let sessions = await context.sessions.open(job.model, context.candidates, context);
-  let plan = planTileSize(manifest, sessions.provider, job.options.tile);
+  let sessions = await context.sessions.open(
+    job.model,
+    await context.devices.candidates(),
+    context,
+  );
+  let plan: TilePlan | null = null;
   for (;;) {
     context.onProvider(sessions.provider);
     try {
+      plan ??= await tilePlan(sessions, job, context);
+      const { tile, batch } = plan;
       let tiles = 0;
       const image = await upscalePixels(
         colour,
-        sessions.run,
+        sessions.device,
         {
           manifest,
-          ...plan,
-          steps: job.options.steps ?? manifest.schedule.default_steps,
+          tile,
+          batch,
+          steps: stepsOf(job),
           seed: job.options.seed ?? 0,
           checkpoint: context.checkpoint,
           onTile: (done, total) => {
@@ -176,23 +203,59 @@ async function inferWithFallbacks(
           },
         },
         timings,
+        context.tileWork,
       );
-      return { image, provider: sessions.provider, tile: plan.tile, tiles };
+      return { image, provider: sessions.provider, tile, tiles };
     } catch (error) {
       if (error instanceof CancelSignal || sessions.provider === 'cpu') throw error;
-      const smaller = isOutOfMemory(error) ? smallerTile(plan.tile, manifest) : null;
+      const current: TilePlan = plan ?? planTileSize(manifest, sessions.provider, job.options.tile);
+      const smaller: number | null = isOutOfMemory(error)
+        ? smallerTile(current.tile, manifest)
+        : null;
       if (smaller !== null) {
         context.log(
-          `${sessions.provider} ran out of memory at tile ${plan.tile}; retrying with ${smaller}.`,
+          `${sessions.provider} ran out of memory at tile ${current.tile}; retrying with ${smaller}.`,
         );
         plan = { tile: smaller, batch: 1 };
         continue;
       }
-      context.log(`${sessions.provider} failed (${firstLine(error)}); falling back to cpu.`);
+      context.devices.markLost(sessions.provider, firstLine(error));
       sessions = await context.sessions.open(job.model, ['cpu'], context);
       plan = planTileSize(manifest, 'cpu', job.options.tile);
     }
   }
+}
+
+const stepsOf = (job: UpscaleJob): number =>
+  job.options.steps ?? job.model.manifest.schedule.default_steps;
+
+/**
+ * The CPU's plan, or the one asked for; on a GPU, the calibrated one (measured
+ * the first time this model runs there, then cached for the machine).
+ */
+async function tilePlan(
+  sessions: ModelSessions,
+  job: UpscaleJob,
+  context: JobContext,
+): Promise<TilePlan> {
+  const { manifest, id } = job.model;
+  const { provider, residency, device } = sessions;
+  if (provider === 'cpu' || job.options.tile !== undefined) {
+    return planTileSize(manifest, provider, job.options.tile);
+  }
+  const name = providerName(provider);
+  const key = `${id}@${manifest.version} on ${provider} (${residency})`;
+  const { plan, fresh } = await cachedTilePlan(context.dataDir, key, () => {
+    context.log(`Measuring the fastest tile size on ${name} (once per machine and model)…`);
+    return calibrateTilePlan(gpuPlanCandidates(manifest), manifest.scale, (candidate) =>
+      timeModelCall(device, manifest, candidate, stepsOf(job)),
+    );
+  });
+  if (fresh) {
+    const rate = plan.megapixelsPerSecond.toFixed(1);
+    context.log(`${name}: tiles of ${plan.tile} px, ${plan.batch} per call (${rate} output MP/s).`);
+  }
+  return { tile: plan.tile, batch: plan.batch };
 }
 
 function progressEvent(

@@ -399,12 +399,32 @@ export const deviceStatusSchema = z.object({
 });
 export type DeviceStatus = z.infer<typeof deviceStatusSchema>;
 
+export const deviceCheckSchema = z.object({
+  provider: z.string(),
+  available: z.boolean(),
+  /** The GPU's name, where the system says. */
+  adapter: nullableString,
+  /** Why it is not available, in plain words. */
+  reason: nullableString,
+  /** Tensors stay on the GPU between the model's graphs. */
+  ioBinding: z.boolean(),
+  checkedAt: z.string(),
+});
+
 export const systemInfoSchema = z.object({
-  /** Execution providers `auto` would try on this machine, fastest first. */
+  /** Execution providers `auto` tries on this machine (GPU ones only once found working), fastest first. */
   providers: z.array(z.string()),
   /** The device choices that make sense on this platform. */
   devices: z.array(deviceChoiceSchema),
   device: deviceStatusSchema,
+  /** What `auto` runs on, and the GPU providers checked (once per machine). */
+  autoDevice: z.object({
+    provider: z.string(),
+    adapter: nullableString,
+    checks: z.array(deviceCheckSchema),
+    /** "webgpu on NVIDIA H200", "cpu (WebGPU: no GPU found, and no Vulkan loader)". */
+    summary: z.string(),
+  }),
   models: z.array(modelCardSchema),
   modelProblems: z.array(z.object({ dir: z.string(), problem: z.string() })),
   /** Where models are looked for, most specific first. */

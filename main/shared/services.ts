@@ -91,11 +91,12 @@ export function createServices(app: YonosApp): ServiceHandlers {
 
     settingsGet: () => settings.get(),
     settingsSet: (changes) => settings.set(changes),
-    systemInfo: () =>
+    systemInfo: async () =>
       systemInfo({
         dataDir: app.dataDir,
         modelDirs: app.engineOptions.modelDirs ?? [],
         device: app.device.status(),
+        autoDevice: await (await app.previewEngine()).devices(),
         speed: (modelId) => app.estimates.modelSpeed(modelId),
       }),
     previewRegion: async (request) => {

@@ -1,14 +1,16 @@
-/** What the settings view shows about the machine and the installed models, without starting inference. */
+/** What the settings view shows about the machine, its devices and the installed models. */
 import path from 'node:path';
-import { candidateProviders, isCudaProviderInstalled } from '../engine/providers.js';
+import { isCudaProviderInstalled } from '../engine/providers.js';
 import { findBuiltInModelsDir, modelSources, scanModels } from '../engine/registry.js';
-import type { ModelInfo } from '../engine/index.js';
+import { describeDevice, type DeviceReport, type ModelInfo } from '../engine/index.js';
 import type { DeviceChoiceInfo, DeviceStatus, ModelCard, Speed, SystemInfo } from './contract.js';
 
 export interface SystemInfoSources {
   dataDir: string;
   modelDirs: readonly string[];
   device: DeviceStatus;
+  /** From Engine.devices(): the GPU check runs once per machine, then is cached. */
+  autoDevice: DeviceReport;
   /** A model's measured speed on this machine. */
   speed: (modelId: string) => Speed;
 }
@@ -20,7 +22,8 @@ export function systemInfo(sources: SystemInfoSources): SystemInfo {
     builtInModelsDir: findBuiltInModelsDir(),
   });
   const scan = scanModels(folders);
-  const providers = candidateProviders('auto');
+  const working = sources.autoDevice.checks.filter((check) => check.available);
+  const providers = [...working.map((check) => check.provider), 'cpu'];
   return {
     providers,
     devices: deviceChoices(process.platform, process.arch, {
@@ -28,6 +31,7 @@ export function systemInfo(sources: SystemInfoSources): SystemInfo {
       cuda: isCudaProviderInstalled(),
     }),
     device: sources.device,
+    autoDevice: { ...sources.autoDevice, summary: describeDevice(sources.autoDevice) },
     models: scan.models.map((model) => modelCard(model, sources.speed(model.id))),
     modelProblems: scan.problems.map(({ dir, message }) => ({ dir, problem: message })),
     modelFolders: folders.map((source) => source.dir),

@@ -184,6 +184,8 @@ describe('the app in Chromium over yonos serve', () => {
 
   it('keeps settings across a restart', async () => {
     await page.getByRole('button', { name: 'Settings' }).click();
+    // The device Automatic uses, from the once-per-machine GPU check (no GPU here: the CPU, and why).
+    await page.getByText(/^Automatic uses: (cpu|webgpu|cuda)/).waitFor();
     await page.getByLabel('Default scale').selectOption('2');
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     await page.getByLabel('Format').selectOption('webp');

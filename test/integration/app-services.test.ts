@@ -51,10 +51,15 @@ describe('settings', () => {
 });
 
 describe('systemInfo', () => {
-  it('lists the providers auto tries and the model cards', async () => {
+  it('lists the providers auto tries, the device it uses (and why not a GPU) and the model cards', async () => {
     const app = await tempApp({ modelDirs: [fixtureModelsDir] });
     const info = systemInfoSchema.parse(await createServices(app).systemInfo());
     expect(info.providers.at(-1)).toBe('cpu');
+    expect(info.providers[0]).toBe(info.autoDevice.provider);
+    expect(info.autoDevice.checks.map((check) => check.provider)).toContain('webgpu');
+    if (info.autoDevice.provider === 'cpu') {
+      expect(info.autoDevice.summary).toMatch(/^cpu \(WebGPU: [^)]+\)+$/);
+    }
     expect(info.models.map((model) => model.id)).toEqual(
       expect.arrayContaining(['yonos-tiny-x2', 'yonos-tiny-x4']),
     );

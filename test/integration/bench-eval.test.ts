@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { benchMarkdown, runBench } from '../../main/engine/bench.js';
+import { benchMarkdown, runBench, type BenchReport } from '../../main/engine/bench.js';
 import type { EngineOptions } from '../../main/engine/index.js';
 import { syntheticPhoto } from '../../main/engine/synthetic.js';
 import { runYonos } from '../support/cli.js';
@@ -15,7 +15,7 @@ const engineOptions: EngineOptions = {
 };
 
 describe('the bench', () => {
-  it('reports per-stage times, ms per output MP, tiles/s, provider and peak RSS, with the Lanczos floor', async () => {
+  it('reports per-stage times and MP/s, ms per output MP, tiles/s, device and peak RSS, with the Lanczos floor', async () => {
     const report = await runBench({
       width: 40,
       height: 32,
@@ -23,7 +23,8 @@ describe('the bench', () => {
       scales: [2, 4],
       engine: engineOptions,
     });
-    expect(report.schema).toBe('yonos-bench/2');
+    expect(report.schema).toBe('yonos-bench/3');
+    expect(report.device).toEqual({ provider: 'cpu', adapter: null, checks: [] });
     expect(report.models.map((m) => [m.scale, m.model, m.provider])).toEqual([
       [2, 'yonos-tiny-x2', 'cpu'],
       [4, 'yonos-tiny-x4', 'cpu'],
@@ -33,6 +34,13 @@ describe('the bench', () => {
     expect(x2?.samplesMs).toHaveLength(2);
     for (const stage of ['decode', 'encoder', 'unet', 'decoder', 'blend', 'encode'] as const) {
       expect(x2?.stagesMs[stage]).toBeGreaterThan(0);
+      expect(x2?.stageMegapixelsPerSecond[stage]).toBeGreaterThan(0);
+    }
+    // The CPU's tensors are the host's: nothing to transfer.
+    expect(x2?.stagesMs.transfer).toBe(0);
+    expect(x2?.transferPercent).toBe(0);
+    for (const rate of ['model', 'endToEnd', 'batch'] as const) {
+      expect(x2?.[`${rate}MegapixelsPerSecond`]).toBeGreaterThan(0);
     }
     expect(x2?.msPerOutputMegapixel).toBeGreaterThan(0);
     expect(x2?.tilesPerSecond).toBeGreaterThan(0);
@@ -41,8 +49,10 @@ describe('the bench', () => {
     expect(report.lanczos.map((l) => l.scale)).toEqual([2, 4]);
     expect(report.peakRssMb).toBeGreaterThan(10);
     const markdown = benchMarkdown(report);
+    expect(markdown).toMatch(/^Device: cpu$/m);
     expect(markdown).toMatch(/^\| ×2 \| yonos-tiny-x2 \| cpu \| \d+ \| [\d.]+ \|/m);
     expect(markdown).toMatch(/^\| ×4 \| yonos-tiny-x4 \|/m);
+    expect(markdown).toMatch(/^\| ×2 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/m);
   });
 
   it('yonos bench writes the JSON report and the markdown table', async () => {
@@ -71,6 +81,33 @@ describe('the bench', () => {
     const report = JSON.parse(readFileSync(out, 'utf8')) as { models: unknown[] };
     expect(report.models).toHaveLength(1);
     expect(readFileSync(path.join(dir, 'bench', 'latest.md'), 'utf8')).toBe(run.stdout);
+  });
+  it('yonos bench --device webgpu names the device it measured, and why not the GPU', async () => {
+    const dir = await tempDir();
+    const args = ['bench', '--models', fixtureModelsDir, '--size', '32x24', '--runs', '1'];
+    const bench = (env: Record<string, string> = {}, extra: string[] = []) =>
+      runYonos([...args, ...extra, '--scales', '2', '--device', 'webgpu', '--json'], {
+        YONOS_DATA_DIR: dir,
+        ...env,
+      });
+    const here = await bench();
+    expect(here.code).toBe(0);
+    const report = JSON.parse(here.stdout) as BenchReport;
+    if (report.device.provider === 'cpu') {
+      expect(report.device.checks).toMatchObject([{ provider: 'webgpu', available: false }]);
+      expect(here.stderr).toMatch(/^WebGPU is not available \([^\n]+\); using the CPU\.\n$/);
+    }
+    // With the simulated GPU the tensors stay in ORT, so transfers are explicit and timed.
+    // (A tile is given: calibrating the simulated GPU would only measure this CPU, slowly.)
+    const simulated = JSON.parse(
+      (await bench({ YONOS_SIMULATE_GPU: '1' }, ['--tile', '32'])).stdout,
+    ) as BenchReport;
+    const adapter = 'Simulated GPU (the CPU provider)';
+    expect(simulated.device).toMatchObject({ provider: 'webgpu', adapter });
+    expect(simulated.models[0]).toMatchObject({ provider: 'webgpu', adapter });
+    expect(simulated.models[0]?.stagesMs.transfer).toBeGreaterThan(0);
+    expect(simulated.models[0]?.transferPercent).toBeGreaterThan(0);
+    expect(benchMarkdown(simulated)).toMatch(/^Device: webgpu on Simulated GPU/m);
   });
 });
 

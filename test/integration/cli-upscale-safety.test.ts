@@ -95,6 +95,36 @@ describe('--overwrite', () => {
   });
 });
 
+describe('photos of one run that want the same output name', () => {
+  it('get distinct names although they overlap; --overwrite keeps the earlier one (a numbered name never overwrites)', async () => {
+    const dir = await tempDir();
+    const jpeg = await writeTestImage('r.jpg', photo().jpeg(), dir);
+    const png = await writeTestImage('r.png', photo(20, 16).png(), dir);
+
+    const run = await yonos(['upscale', jpeg, png, '--format', 'png', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(events(run.stdout, 'done').map((event) => event.output)).toEqual([
+      path.join(dir, 'r_x4.png'),
+      path.join(dir, 'r_x4 (1).png'),
+    ]);
+
+    const again = await yonos(['upscale', jpeg, png, '--format', 'png', '--overwrite', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(events(again.stdout, 'kept')).toEqual([
+      {
+        type: 'kept',
+        input: png,
+        path: path.join(dir, 'r_x4.png'),
+        reason: 'written earlier in this run',
+      },
+    ]);
+    expect(events(again.stdout, 'done').map((event) => event.output)).toEqual([
+      path.join(dir, 'r_x4.png'),
+      path.join(dir, 'r_x4 (2).png'),
+    ]);
+  });
+});
+
 describe('own outputs', () => {
   it('skips them in folder scans, so a re-run does not upscale its own results', async () => {
     const dir = await tempDir();

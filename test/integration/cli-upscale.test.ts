@@ -162,7 +162,7 @@ describe('yonos upscale', () => {
 });
 
 describe('yonos models', () => {
-  it('lists the installed models with their cards', async () => {
+  it('lists the installed models with their cards, and the device they run on', async () => {
     const env = { YONOS_DATA_DIR: await tempDir('yonos-data-') };
     const models = (json: string[]) =>
       runYonos(['models', '--models', fixtureModelsDir, ...json], env);
@@ -174,7 +174,10 @@ describe('yonos models', () => {
       expect.objectContaining({ id: 'yonos-tiny-x4', scale: 4 }),
       expect.objectContaining({ id: 'yonos-tiny-x8', scale: 8 }),
     ]);
+    const { device } = JSON.parse(run.stdout) as { device: { provider: string } };
+    expect(device.provider).toMatch(/^(cpu|webgpu|cuda)$/);
     const text = await models([]);
     expect(text.stdout).toMatch(/^yonos-tiny-x4 {2}×4 {2}YONOS tiny ×4 0\.1\.0 \(user\)$/m);
+    expect(text.stdout).toMatch(/^Device: (cpu|webgpu|cuda)/m);
   });
 });

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { bundledEntries } from '../../main/engine/worker-url.js';
 
 let bundled: Promise<string> | undefined;
 
@@ -16,7 +17,12 @@ let bundled: Promise<string> | undefined;
 function bundleCli(): Promise<string> {
   bundled ??= (async () => {
     const result = await build({
-      entryPoints: { yonos: 'main/cli/yonos.ts', 'engine-worker': 'main/engine/worker.ts' },
+      entryPoints: {
+        yonos: 'main/cli/yonos.ts',
+        ...Object.fromEntries(
+          Object.entries(bundledEntries).map(([name, source]) => [name, `main/engine/${source}`]),
+        ),
+      },
       bundle: true,
       platform: 'node',
       format: 'esm',

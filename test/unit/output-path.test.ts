@@ -65,6 +65,16 @@ describe('resolveOutputPath', () => {
     );
   });
 
+  it('treats names claimed by photos still being written as taken', async () => {
+    const { dir, input } = await photo('a.png');
+    const claimed = new Set([path.join(dir, 'a_x4.png'), path.join(dir, 'a_x4 (1).png')]);
+    const request = { input, scale: 4, claimed } as const;
+    expect(resolveOutputPath({ ...request, collision: 'increment' }).path).toBe(
+      path.join(dir, 'a_x4 (2).png'),
+    );
+    expect(resolveOutputPath({ ...request, collision: 'skip' }).action).toBe('skip');
+  });
+
   it('expands name templates and refuses bad ones', async () => {
     const { dir, input } = await photo('a.png');
     expect(

@@ -117,6 +117,8 @@ describe('the files in each build', () => {
         'dist/electron/main.mjs',
         'dist/electron/preload.cjs',
         'dist/electron/engine-worker.mjs',
+        'dist/electron/tile-worker.mjs',
+        'dist/electron/device-probe.mjs',
         'dist/renderer/index.html',
         'package.json',
       ];

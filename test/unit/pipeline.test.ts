@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../main/engine/manifest.js';
 import {
+  hostDevice,
   upscalePixels,
   type ModelRunner,
   type PixelImage,
@@ -85,10 +86,10 @@ async function run(
   options: { tile: number; batch?: number; steps?: number; seed?: number },
 ): Promise<PixelImage> {
   const manifest = manifestOf(id);
-  const timings = { encoder: 0, unet: 0, decoder: 0, blend: 0 };
+  const timings = { encoder: 0, unet: 0, decoder: 0, blend: 0, transfer: 0 };
   return upscalePixels(
     image,
-    analyticRunner(manifest.scale, manifest.latent.factor),
+    hostDevice(analyticRunner(manifest.scale, manifest.latent.factor)),
     { manifest, batch: 1, steps: 3, seed: 9, ...options },
     timings,
   );
@@ -144,11 +145,11 @@ describe('tiled pipeline maths', () => {
       calls.push(`${graph}:${String(feeds.lr?.dims[0] ?? feeds.z_t?.dims[0])}`);
       return runner(graph, feeds);
     };
-    const timings = { encoder: 0, unet: 0, decoder: 0, blend: 0 };
+    const timings = { encoder: 0, unet: 0, decoder: 0, blend: 0, transfer: 0 };
     const ticks: number[] = [];
     await upscalePixels(
       photo(40, 20),
-      counting,
+      hostDevice(counting),
       { manifest, tile: 16, batch: 2, steps: 2, seed: 0, onTile: (done) => ticks.push(done) },
       timings,
     );

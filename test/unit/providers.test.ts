@@ -18,15 +18,19 @@ const openUnet = (provider: string) =>
 
 describe('provider order', () => {
   it('auto: CUDA when installed, DirectML on Windows, CoreML on macOS, WebGPU, then CPU', () => {
-    const all = { cuda: true, webgpu: true };
-    expect(candidateProviders('auto', 'linux', all)).toEqual(['cuda', 'webgpu', 'cpu']);
-    expect(candidateProviders('auto', 'win32', all)).toEqual(['cuda', 'dml', 'webgpu', 'cpu']);
-    expect(candidateProviders('auto', 'darwin', { cuda: false, webgpu: true })).toEqual([
+    expect(candidateProviders('auto', 'linux', { cuda: true })).toEqual(['cuda', 'webgpu', 'cpu']);
+    expect(candidateProviders('auto', 'win32', { cuda: true })).toEqual([
+      'cuda',
+      'dml',
+      'webgpu',
+      'cpu',
+    ]);
+    expect(candidateProviders('auto', 'darwin', { cuda: false })).toEqual([
       'coreml',
       'webgpu',
       'cpu',
     ]);
-    expect(candidateProviders('auto', 'linux', { cuda: false, webgpu: false })).toEqual(['cpu']);
+    expect(candidateProviders('auto', 'linux', { cuda: false })).toEqual(['webgpu', 'cpu']);
   });
 
   it('an explicit device falls back to CPU only', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   alphaSigma,
+  ddimCoefficients,
   ddimPlan,
   ddimTimes,
   ddimUpdate,
@@ -77,5 +78,21 @@ describe('DDIM', () => {
     const eps = sigma * 0.7 + alpha * -0.4;
     ddimUpdate(z, v, first);
     expect(z[0]).toBeCloseTo(next.alpha * x + next.sigma * eps, 6);
+  });
+});
+
+describe('the DDIM update as a multiply-add (what a GPU runs)', () => {
+  it('gives the same latent as ddimUpdate on every step, the last one included', () => {
+    const schedule = { logsnr_min: -20, logsnr_max: 20 };
+    for (const step of ddimPlan(4, schedule)) {
+      const z = Float32Array.from([0.3, -1.2, 2.5, 0]);
+      const v = Float32Array.from([-0.7, 0.4, 1.1, -2]);
+      const { a, b } = ddimCoefficients(step);
+      const linear = z.map((value, i) => a * value + b * (v[i] ?? 0));
+      ddimUpdate(z, v, step);
+      z.forEach((value, i) => {
+        expect(linear[i]).toBeCloseTo(value, 5);
+      });
+    }
   });
 });
