@@ -16,6 +16,7 @@ import {
   type EngineCliOptions,
   type JsonOption,
 } from './app-options.js';
+import { addLookOptions, lookOptionsFrom, type LookCliOptions } from './look-options.js';
 import { parsePositiveInt, parseScale, type Scale } from './options.js';
 
 type Options = DataDirOptions & JsonOption;
@@ -51,7 +52,7 @@ export function jobsCommand(): Command {
     .addCommand(runCommand());
 }
 
-interface AddOptions extends Options {
+interface AddOptions extends Options, LookCliOptions {
   scale: Scale;
   model?: string;
   steps?: number;
@@ -68,9 +69,11 @@ interface AddOptions extends Options {
 }
 
 function addCommand(): Command {
-  return dataCommand(
-    'add',
-    'Queue photos and folders for upscaling (one batch); `yonos jobs run` processes them',
+  return addLookOptions(
+    dataCommand(
+      'add',
+      'Queue photos and folders for upscaling (one batch); `yonos jobs run` processes them',
+    ),
   )
     .argument('<paths...>', 'photos and folders')
     .requiredOption('-s, --scale <factor>', 'upscale factor: 2, 4 or 8', parseScale)
@@ -127,6 +130,7 @@ function toRequest(paths: string[], options: AddOptions): EnqueueRequest {
     ...(options.quality === undefined ? {} : { quality: options.quality }),
     ...(options.out === undefined ? {} : { outDir: options.out }),
     ...(options.label === undefined ? {} : { label: options.label }),
+    ...lookOptionsFrom(options),
   };
 }
 

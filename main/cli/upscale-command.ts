@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
+  checkLookAvailable,
   defaultNameTemplate,
   Engine,
   expandTemplate,
@@ -12,6 +13,7 @@ import {
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { desktopNotifier } from './desktop-notifier.js';
 import { engineOptionsFrom } from './engine-options.js';
+import { addLookOptions, lookOptionsFrom, type LookCliOptions } from './look-options.js';
 import { parsePositiveInt, parseScale } from './options.js';
 import { expandInputs, type InputFile } from './upscale-inputs.js';
 import {
@@ -23,7 +25,7 @@ import {
 } from './upscale-report.js';
 import { usageExitCode } from './usage-exit.js';
 
-interface UpscaleCliOptions extends EngineCliOptions {
+interface UpscaleCliOptions extends EngineCliOptions, LookCliOptions {
   scale: Scale;
   out?: string;
   format?: OutputFormat;
@@ -40,7 +42,7 @@ interface UpscaleCliOptions extends EngineCliOptions {
 }
 
 export function upscaleCommand(): Command {
-  return addEngineOptions(new Command('upscale'))
+  return addLookOptions(addEngineOptions(new Command('upscale')))
     .description('Upscale photos (files or folders) 2×, 4× or 8×')
     .argument('<images...>', 'photos and folders of photos')
     .option('-s, --scale <factor>', 'upscale factor: 2, 4 or 8', parseScale, 4 satisfies Scale)
@@ -67,6 +69,7 @@ export function upscaleCommand(): Command {
     .action(async function (this: Command, images: string[], options: UpscaleCliOptions) {
       try {
         expandTemplate(options.name, 'photo.jpg', options.scale);
+        Object.assign(options, lookOptionsFrom(options));
       } catch (error) {
         this.error((error as Error).message, { exitCode: usageExitCode, code: 'yonos.usage' });
       }
@@ -110,13 +113,13 @@ async function upscaleAll(
     };
     process.once('SIGINT', onSignal);
     try {
-      engine.resolveModel(options.scale, options.model);
+      checkLookAvailable(engine.resolveModel(options.scale, options.model), options.look);
       for (const input of files) {
         if (interrupt.signal.aborted) break;
         await upscaleOne(engine, input, options, reporter, summary, interrupt.signal);
       }
     } catch (error) {
-      // No model for the scale: every file would fail the same way; say it once.
+      // No model for the scale (or the look): every file would fail the same way; say it once.
       reporter.failed(images.join(' '), (error as Error).message);
       summary.failed += files.length - summary.done - summary.skipped;
     } finally {
@@ -162,6 +165,8 @@ async function upscaleOne(
         ...(options.tile === undefined ? {} : { tile: options.tile }),
         ...(options.format === undefined ? {} : { format: options.format }),
         ...(options.quality === undefined ? {} : { quality: options.quality }),
+        ...(options.look === undefined ? {} : { look: options.look }),
+        ...(options.strength === undefined ? {} : { strength: options.strength }),
       },
       { signal, onProgress: reporter.progress },
     );

@@ -13,11 +13,14 @@ export {
   type OutputPathRequest,
   type ResolvedOutput,
 } from './output-path.js';
+export { looks } from './manifest.js';
 export type { ModelProblem, ModelScan } from './registry.js';
+export { checkLookAvailable } from './upscale-options.js';
 export {
   outputFormats,
   type DeviceChoice,
   type EngineOptions,
+  type Look,
   type ModelInfo,
   type ModelManifest,
   type OutputFormat,

@@ -7,7 +7,7 @@
  * tile can touch it, so no float canvas of the whole output ever exists.
  */
 import { performance } from 'node:perf_hooks';
-import type { ModelManifest } from './manifest.js';
+import { strengthInput, type ModelManifest } from './manifest.js';
 import { fillNoise } from './noise.js';
 import { ddimPlan, ddimUpdate } from './schedule.js';
 import { featherWeights, planTiles, type Tile, type TileLayout } from './tiler.js';
@@ -49,6 +49,8 @@ export interface PipelineOptions {
   batch: number;
   steps: number;
   seed: number;
+  /** The decoder's look blend, 0 = faithful … 1 = detailed; absent or null for a decoder without that input. */
+  strength?: number | null;
   /** Called between model calls; throws to cancel. */
   checkpoint?: () => void;
   onTile?: (tilesDone: number, tilesTotal: number) => void;
@@ -113,9 +115,19 @@ async function upscaleBatch(
     timings.blend += performance.now() - started;
     checkpoint?.();
   }
-  const hr = await run('decoder', { z: { data: z, dims: latentDims }, lr });
+  const hr = await run('decoder', {
+    z: { data: z, dims: latentDims },
+    lr,
+    ...decoderLookFeed(options.strength ?? null),
+  });
   checkpoint?.();
   return hr.data;
+}
+
+function decoderLookFeed(strength: number | null): Record<string, TensorData> {
+  return strength === null
+    ? {}
+    : { [strengthInput]: { data: Float32Array.of(strength), dims: [1] } };
 }
 
 function timedRunner(run: ModelRunner, timings: PipelineTimings): ModelRunner {

@@ -17,6 +17,7 @@ import { firstLine, isOutOfMemory, openWithFallback } from './providers.js';
 import { openModelSessions, type ModelSessions, type SessionModel } from './sessions.js';
 import { planTileSize, smallerTile } from './tile-size.js';
 import type { StageTimings, UpscaleProgress, UpscaleResult } from './types.js';
+import { decoderStrength } from './upscale-options.js';
 import type { UpscaleJob, WorkerSettings } from './worker-protocol.js';
 
 /** Thrown at a checkpoint once the caller has aborted. */
@@ -144,6 +145,7 @@ async function inferWithFallbacks(
           ...plan,
           steps: job.options.steps ?? manifest.schedule.default_steps,
           seed: job.options.seed ?? 0,
+          strength: decoderStrength(job.model, job.options),
           checkpoint: context.checkpoint,
           onTile: (done, total) => {
             tiles = total;

@@ -136,6 +136,11 @@ export const jobStateSchema = z.enum([
 ]);
 export type JobState = z.infer<typeof jobStateSchema>;
 
+/** A model's look: its faithful decoder, or the detailed (adversarially fine-tuned) one. */
+export const lookSchema = z.enum(['faithful', 'detailed']);
+/** With the detailed look: 0 (faithful) to 1 (fully detailed, the default). */
+const strengthSchema = z.number().check(z.minimum(0), z.maximum(1));
+
 /** The settings snapshot each job keeps, whatever the defaults become later. */
 export const jobSettingsSchema = z.object({
   /** null: the engine's default model for the scale, recorded once the job ran. */
@@ -150,6 +155,9 @@ export const jobSettingsSchema = z.object({
   outDir: nullableString,
   /** Mirrors the tree under this folder into `outDir`. */
   sourceRoot: nullableString,
+  /** Absent: faithful (and in jobs queued before looks existed). */
+  look: z.optional(lookSchema),
+  strength: z.optional(strengthSchema),
 });
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
@@ -185,6 +193,10 @@ export const enqueueRequestSchema = z.object({
   tile: z.optional(z.int().check(z.minimum(16))),
   format: z.optional(outputFormatSchema),
   quality: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
+  /** Default faithful; detailed needs a model with that look. */
+  look: z.optional(lookSchema),
+  /** Only with look `detailed`. */
+  strength: z.optional(strengthSchema),
   /** Default: next to each photo. */
   outDir: z.optional(z.string()),
   /** Default `{name}_x{scale}`. */
@@ -294,6 +306,8 @@ export const modelCardSchema = z.object({
   scale: scaleSchema,
   builtIn: z.boolean(),
   dir: z.string(),
+  /** The looks it offers: faithful, and detailed for two-look packages. */
+  looks: z.array(lookSchema),
   /** Flat facts from the manifest (degradation, training, metrics), for display. */
   facts: z.array(z.object({ label: z.string(), value: z.string() })),
 });

@@ -40,6 +40,7 @@ function modelCard(model: ModelInfo): ModelCard {
     scale: model.scale,
     builtIn: model.builtIn,
     dir: model.dir,
+    looks: manifest.looks,
     facts,
   };
 }
