@@ -146,4 +146,28 @@ describe('looks', () => {
       ['faithful'],
     ]);
   });
+
+  it('yonos eval scores the chosen look and says which', async () => {
+    const hrDir = await tempDir();
+    await writeTestImage(
+      'hr.png',
+      rawImage({ width: 64, height: 48, channels: 3, value: smoothPhoto }),
+      hrDir,
+    );
+    const evaluate = async (lookArgs: string[]) => {
+      const run = await yonos(['eval', '--hr', hrDir, '--scale', '4', '--json', ...lookArgs]);
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout) as {
+        model: string;
+        look: string;
+        strength: number | null;
+        mean: { model: { psnrY: number } };
+      };
+    };
+    const faithful = await evaluate([]);
+    const detailed = await evaluate(['--strength', '0.5']);
+    expect(faithful).toMatchObject({ model: twoLooks, look: 'faithful', strength: 0 });
+    expect(detailed).toMatchObject({ model: twoLooks, look: 'detailed', strength: 0.5 });
+    expect(detailed.mean.model.psnrY).not.toBe(faithful.mean.model.psnrY);
+  });
 });
