@@ -205,3 +205,17 @@ def test_the_pipeline_trains_a_detailed_decoder_from_the_faithful_one_and_export
     assert entry["strengths"]["0"]["psnr_y"] == entry["steps"]["1"]["psnr_y"]
     assert entry["hr"]["niqe"] >= 0 and entry["bicubic"]["hf_ratio"] < 1
     assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_crops_show_a_two_look_model_faithful_and_detailed_side_by_side(two_looks, tmp_path):
+    from PIL import Image
+
+    from yonos_train.crops import crop_panels
+
+    out, _, _, _, _ = two_looks
+    hr = tmp_path / "hr.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(hr)
+    sheet = crop_panels([out / "two", out / "one"], hr, (0, 0, 32), "bicubic")
+    assert sheet.width == 32 * 5  # bicubic | faithful | detailed | the faithful-only model | HR
+    halves = crop_panels([out / "two"], hr, (0, 0, 32), "bicubic", strengths=[0.5])
+    assert halves.width == 32 * 3

@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the crop in HR pixels")
     crops.add_argument("--degradation", default="jpeg75", choices=DEGRADATIONS)
     crops.add_argument("--zoom", type=int, default=1, help="nearest-neighbour enlargement of every panel")
+    crops.add_argument("--strengths", type=_strengths,
+                       help="two-look models: one panel per look strength (default 0,1: faithful and detailed)")
     crops.add_argument("--out", type=Path, required=True, help="PNG to write")
     quant = sub.add_parser("quantize", help="write a static int8 copy of exported model packages")
     quant.add_argument("--model", type=Path, nargs="+", required=True, help="float model package folders")
@@ -179,7 +181,8 @@ def _budget(args: argparse.Namespace) -> int:
 def _crops(args: argparse.Namespace) -> int:
     from .crops import crop_panels
 
-    crop_panels(args.model, args.hr, tuple(args.box), args.degradation, args.zoom).save(args.out, optimize=True)
+    crop_panels(args.model, args.hr, tuple(args.box), args.degradation, args.zoom, args.strengths).save(
+        args.out, optimize=True)
     print(args.out)
     return 0
 

@@ -20,8 +20,9 @@ LABEL_HEIGHT = 18
 
 
 def crop_panels(models: list[Path], hr_path: Path, box: tuple[int, int, int], degradation: str,
-                zoom: int = 1) -> Image.Image:
-    """`box` = (top, left, size) in HR pixels; the crop's LR is upscaled by every model."""
+                zoom: int = 1, strengths: list[float] | None = None) -> Image.Image:
+    """`box` = (top, left, size) in HR pixels; the crop's LR is upscaled by every model, a two-look model once per
+    strength (default: faithful and detailed side by side)."""
     loaded = [OnnxModel.load(m) for m in models]
     scale = loaded[0].scale
     top, left, size = box
@@ -29,10 +30,16 @@ def crop_panels(models: list[Path], hr_path: Path, box: tuple[int, int, int], de
     lr = make_lr(hr[None], scale, degradation, 0)
     panels = [("bicubic", resize_like(lr, scale)[0])]
     for model in loaded:
-        panels.append((f"{model.manifest['id']} {model.manifest['version']}",
-                       torch.from_numpy(model.upscale(lr.numpy()))[0]))
+        name = f"{model.manifest['id']} {model.manifest['version']}"
+        for strength in (strengths or [0.0, 1.0]) if "detailed" in model.looks else [0.0]:
+            label = name if len(model.looks) == 1 else f"{name} {look_label(strength)}"
+            panels.append((label, torch.from_numpy(model.upscale(lr.numpy(), strength=strength))[0]))
     panels.append(("HR", hr))
     return _sheet(panels, zoom, f"x{scale}, {degradation} LR")
+
+
+def look_label(strength: float) -> str:
+    return {0.0: "faithful", 1.0: "detailed"}.get(strength, f"detailed {strength:g}")
 
 
 def _sheet(panels: list[tuple[str, torch.Tensor]], zoom: int, title: str) -> Image.Image:
