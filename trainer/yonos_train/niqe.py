@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from tqdm import tqdm
 
 from .data import load_rgb, scan_images
 from .imaging import downscale_bicubic
@@ -124,7 +125,7 @@ def image_features(rgb: torch.Tensor, patch: int) -> tuple[torch.Tensor, torch.T
 def fit_model(photos: list[Path], patch: int = PATCH) -> NiqeModel:
     """The pristine model from a set of sharp photos: the Gaussian of their sharpest patches' features."""
     selected, images = [], 0
-    for path in scan_images(photos):
+    for path in tqdm(scan_images(photos), desc="niqe-fit", unit="photo"):
         rgb = torch.from_numpy(load_rgb(path).copy()).permute(2, 0, 1).double() / 255
         if min(rgb.shape[1:]) < patch:
             continue
