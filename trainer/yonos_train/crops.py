@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from .evaluate import OnnxModel, load_hr, make_lr
+from .evaluate import OnnxModel, load_hr, look_label, make_lr
 from .imaging import resize_like
 
 LABEL_HEIGHT = 18
@@ -36,10 +36,6 @@ def crop_panels(models: list[Path], hr_path: Path, box: tuple[int, int, int], de
             panels.append((label, torch.from_numpy(model.upscale(lr.numpy(), strength=strength))[0]))
     panels.append(("HR", hr))
     return _sheet(panels, zoom, f"x{scale}, {degradation} LR")
-
-
-def look_label(strength: float) -> str:
-    return {0.0: "faithful", 1.0: "detailed"}.get(strength, f"detailed {strength:g}")
 
 
 def _sheet(panels: list[tuple[str, torch.Tensor]], zoom: int, title: str) -> Image.Image:

@@ -239,6 +239,11 @@ def plot_report(report: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def look_label(strength: float) -> str:
+    """0 → faithful, 1 → detailed, a blend by its strength."""
+    return {0.0: "faithful", 1.0: "detailed"}.get(strength, f"detailed {strength:g}")
+
+
 def plot_perception_distortion(report: dict, path: Path) -> None:
     """PSNR-Y against NIQE (the perception–distortion plane, Blau & Michaeli 2018): bicubic, every model at each
     strength (a line from faithful to detailed), and HR's NIQE as a vertical line (its PSNR is infinite)."""
@@ -255,12 +260,13 @@ def plot_perception_distortion(report: dict, path: Path) -> None:
         line, = ax.plot([p["niqe"] for _, p in points], [p["psnr_y"] for _, p in points], marker="o",
                         label=entry["model"])
         for strength, p in points:
-            ax.annotate(strength, (p["niqe"], p["psnr_y"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+            ax.annotate(look_label(float(strength)), (p["niqe"], p["psnr_y"]), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points")
         ax.plot(entry["bicubic"]["niqe"], entry["bicubic"]["psnr_y"], marker="s", color=line.get_color())
         ax.axvline(entry["hr"]["niqe"], color=line.get_color(), linestyle="--", linewidth=0.8)
     ax.set_xlabel("NIQE (lower: more natural)")
     ax.set_ylabel("PSNR-Y (dB)")
-    ax.set_title(f"{Path(report['hr_dir']).name}, {report['degradation']} LR (■ bicubic, dashed: HR, labels: strength)",
+    ax.set_title(f"{Path(report['hr_dir']).name}, {report['degradation']} LR (■ bicubic, dashed: HR's NIQE)",
                  fontsize=8)
     ax.legend(fontsize=7)
     fig.tight_layout()
