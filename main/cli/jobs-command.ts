@@ -18,6 +18,7 @@ import {
 } from './app-options.js';
 import { addLookOptions, lookOptionsFrom, type LookCliOptions } from './look-options.js';
 import { parsePositiveInt, parseScale, type Scale } from './options.js';
+import { usageExitCode } from './usage-exit.js';
 
 type Options = DataDirOptions & JsonOption;
 
@@ -101,8 +102,14 @@ function addCommand(): Command {
     .option('--priority <n>', 'higher runs first', Number, 0)
     .option('--label <text>', 'a name for the batch')
     .action(async function (this: Command, paths: string[], options: AddOptions) {
+      let request: EnqueueRequest;
+      try {
+        request = toRequest(paths, options);
+      } catch (error) {
+        this.error((error as Error).message, { exitCode: usageExitCode, code: 'yonos.usage' });
+      }
       const result = await withApp(this, appOptionsFrom(options), (services) =>
-        services.jobsEnqueue(toRequest(paths, options)),
+        services.jobsEnqueue(request),
       );
       print(options, result, () =>
         [

@@ -170,4 +170,22 @@ describe('looks', () => {
     expect(detailed).toMatchObject({ model: twoLooks, look: 'detailed', strength: 0.5 });
     expect(detailed.mean.model.psnrY).not.toBe(faithful.mean.model.psnrY);
   });
+
+  it('yonos jobs add queues the look, and refuses --strength with --look faithful', async () => {
+    const dataDir = await tempDir('yonos-data-');
+    const input = await writeTestImage(
+      'p.png',
+      rawImage({ width: 16, height: 16, channels: 3, value: smoothPhoto }),
+      await tempDir(),
+    );
+    const add = (args: string[]) =>
+      runYonos(['jobs', 'add', input, '--scale', '4', '--data-dir', dataDir, ...args]);
+    expect((await add(['--look', 'faithful', '--strength', '0.5'])).code).toBe(2);
+    expect((await add(['--strength', '0.5'])).code).toBe(0);
+    const list = await runYonos(['jobs', 'list', '--json', '--data-dir', dataDir]);
+    const jobs = JSON.parse(list.stdout) as { settings: object }[];
+    expect(jobs.map((job) => job.settings)).toEqual([
+      expect.objectContaining({ look: 'detailed', strength: 0.5 }),
+    ]);
+  });
 });
