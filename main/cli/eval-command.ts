@@ -3,10 +3,12 @@ import { evalMarkdown, runEval } from '../engine/eval.js';
 import { Engine, type Scale } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
+import { addLookOptions, lookOptionsFrom, type LookCliOptions } from './look-options.js';
 import { upscaleOptions } from './options.js';
 import { outputReport } from './report-output.js';
+import { usageExitCode } from './usage-exit.js';
 
-interface EvalCliOptions extends EngineCliOptions {
+interface EvalCliOptions extends EngineCliOptions, LookCliOptions {
   hr: string;
   scale: Scale;
   steps?: number;
@@ -16,7 +18,7 @@ interface EvalCliOptions extends EngineCliOptions {
 }
 
 export function evalCommand(): Command {
-  return addEngineOptions(new Command('eval'))
+  return addLookOptions(addEngineOptions(new Command('eval')))
     .description(
       'Score a model on HR photos: antialiased-bicubic LR, PSNR-Y/SSIM-Y (border = scale) next to bicubic',
     )
@@ -27,6 +29,12 @@ export function evalCommand(): Command {
     .option('--out <file>', 'write the JSON report there, and the markdown table beside it (.md)')
     .option('--json', 'print the JSON report instead of the table')
     .action(async function (this: Command, options: EvalCliOptions) {
+      let look: LookCliOptions = {};
+      try {
+        look = lookOptionsFrom(options);
+      } catch (error) {
+        this.error((error as Error).message, { exitCode: usageExitCode, code: 'yonos.usage' });
+      }
       const engine = await Engine.create(engineOptionsFrom(options));
       try {
         const report = await runEval(engine, {
@@ -34,6 +42,7 @@ export function evalCommand(): Command {
           scale: options.scale,
           ...(options.steps === undefined ? {} : { steps: options.steps }),
           ...(options.model === undefined ? {} : { modelId: options.model }),
+          ...look,
         });
         await outputReport(report, evalMarkdown(report), options);
       } catch (error) {

@@ -16,6 +16,8 @@ import {
   type EngineCliOptions,
   type JsonOption,
 } from './app-options.js';
+import { addLookOptions, lookOptionsFrom, type LookCliOptions } from './look-options.js';
+import { usageExitCode } from './usage-exit.js';
 import { parsePositiveInt, upscaleOptions, type Scale } from './options.js';
 
 type Options = DataDirOptions & JsonOption;
@@ -51,7 +53,7 @@ export function jobsCommand(): Command {
     .addCommand(runCommand());
 }
 
-interface AddOptions extends Options {
+interface AddOptions extends Options, LookCliOptions {
   scale: Scale;
   model?: string;
   steps?: number;
@@ -68,9 +70,11 @@ interface AddOptions extends Options {
 }
 
 function addCommand(): Command {
-  return dataCommand(
-    'add',
-    'Queue photos and folders for upscaling (one batch); `yonos jobs run` processes them',
+  return addLookOptions(
+    dataCommand(
+      'add',
+      'Queue photos and folders for upscaling (one batch); `yonos jobs run` processes them',
+    ),
   )
     .argument('<paths...>', 'photos and folders')
     .addOption(upscaleOptions.scale())
@@ -94,8 +98,14 @@ function addCommand(): Command {
     .option('--priority <n>', 'higher runs first', Number, 0)
     .option('--label <text>', 'a name for the batch')
     .action(async function (this: Command, paths: string[], options: AddOptions) {
+      let request: EnqueueRequest;
+      try {
+        request = toRequest(paths, options);
+      } catch (error) {
+        this.error((error as Error).message, { exitCode: usageExitCode, code: 'yonos.usage' });
+      }
       const result = await withApp(this, appOptionsFrom(options), (services) =>
-        services.jobsEnqueue(toRequest(paths, options)),
+        services.jobsEnqueue(request),
       );
       print(options, result, () =>
         [
@@ -126,6 +136,7 @@ function toRequest(paths: string[], options: AddOptions): EnqueueRequest {
     ...(options.quality === undefined ? {} : { quality: options.quality }),
     ...(options.out === undefined ? {} : { outDir: options.out }),
     ...(options.label === undefined ? {} : { label: options.label }),
+    ...lookOptionsFrom(options),
   };
 }
 

@@ -55,6 +55,7 @@ function card(model: ModelInfo) {
     latent: manifest.latent,
     tiling: manifest.tiling,
     defaultSteps: manifest.schedule.default_steps,
+    looks: manifest.looks,
     training: manifest.training ?? {},
     metrics: manifest.metrics ?? {},
     card: existsSync(readme) ? readme : null,
@@ -67,6 +68,7 @@ function describe(model: ReturnType<typeof card>): string[] {
     `${model.id}  ×${model.scale}  ${model.name} ${model.version} (${model.builtIn ? 'built-in' : 'user'})`,
     `  folder: ${model.dir}`,
     `  degradation: ${String(model.degradation)}; tile ${model.tiling.tile}, overlap ${model.tiling.overlap}; ${model.defaultSteps} step(s)`,
+    `  looks: ${model.looks.join(', ')}`,
   ];
   if (typeof training.method === 'string') {
     const images = training.data?.train_images;

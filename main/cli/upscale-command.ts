@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import {
   CancelledError,
+  checkLookAvailable,
   Engine,
   pipelineDepth,
   expandTemplate,
@@ -18,6 +19,7 @@ import {
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { desktopNotifier } from './desktop-notifier.js';
 import { engineOptionsFrom } from './engine-options.js';
+import { addLookOptions, lookOptionsFrom, type LookCliOptions } from './look-options.js';
 import { upscaleOptions } from './options.js';
 import { expandInputs, type InputFile } from './upscale-inputs.js';
 import {
@@ -30,7 +32,7 @@ import {
 } from './upscale-report.js';
 import { usageExitCode } from './usage-exit.js';
 
-interface UpscaleCliOptions extends EngineCliOptions {
+interface UpscaleCliOptions extends EngineCliOptions, LookCliOptions {
   scale: Scale;
   out?: string;
   format?: OutputFormat;
@@ -47,7 +49,7 @@ interface UpscaleCliOptions extends EngineCliOptions {
 }
 
 export function upscaleCommand(): Command {
-  return addEngineOptions(new Command('upscale'))
+  return addLookOptions(addEngineOptions(new Command('upscale')))
     .description('Upscale photos (files or folders) 2×, 4× or 8×')
     .argument('<images...>', 'photos and folders of photos')
     .addOption(upscaleOptions.scale())
@@ -71,6 +73,7 @@ export function upscaleCommand(): Command {
     .action(async function (this: Command, images: string[], options: UpscaleCliOptions) {
       try {
         expandTemplate(options.name, 'photo.jpg', options.scale);
+        Object.assign(options, lookOptionsFrom(options));
       } catch (error) {
         this.error((error as Error).message, { exitCode: usageExitCode, code: 'yonos.usage' });
       }
@@ -190,9 +193,12 @@ async function upscaleAll(
  */
 async function upscaleEach(images: string[], files: InputFile[], batch: Batch): Promise<void> {
   try {
-    batch.engine.resolveModel(batch.options.scale, batch.options.model);
+    checkLookAvailable(
+      batch.engine.resolveModel(batch.options.scale, batch.options.model),
+      batch.options.look,
+    );
   } catch (error) {
-    // No model for the scale: every file would fail the same way; say it once.
+    // No model for the scale (or the look): every file would fail the same way; say it once.
     batch.reporter.failed(images.join(' '), (error as Error).message);
     batch.summary.failed += files.length;
     return;
@@ -254,6 +260,8 @@ async function upscaleOne(
       ...(options.tile === undefined ? {} : { tile: options.tile }),
       ...(options.format === undefined ? {} : { format: options.format }),
       ...(options.quality === undefined ? {} : { quality: options.quality }),
+      ...(options.look === undefined ? {} : { look: options.look }),
+      ...(options.strength === undefined ? {} : { strength: options.strength }),
     },
     { signal, onProgress: reporter.progress },
   );

@@ -22,7 +22,7 @@ import type {
   UpscaleProgress,
   UpscaleResult,
 } from './types.js';
-import { validateUpscaleOptions } from './upscale-options.js';
+import { checkLookAvailable, validateUpscaleOptions } from './upscale-options.js';
 import type {
   DeviceReport,
   FromWorker,
@@ -154,6 +154,7 @@ export class Engine {
       validateUpscaleOptions(options);
       if (isSameFile(output, input)) throw new Error(`Refusing to overwrite the input ${input}.`);
       const model = this.resolveModel(options.scale, options.modelId);
+      checkLookAvailable(model, options.look);
       const job: UpscaleJob = {
         input: path.resolve(input),
         output: path.resolve(output),

@@ -13,13 +13,16 @@ import sharp from 'sharp';
 import { downscaleAntialiased, upsampleBicubic, type Planes } from './bicubic.js';
 import type { Engine } from './engine.js';
 import { scoreY } from './metrics.js';
-import type { Scale } from './types.js';
+import type { Look, Scale } from './types.js';
+import { decoderStrength } from './upscale-options.js';
 
 export interface EvalOptions {
   hrDir: string;
   scale: Scale;
   steps?: number;
   modelId?: string;
+  look?: Look;
+  strength?: number;
 }
 
 interface Scores {
@@ -40,6 +43,9 @@ export interface EvalReport {
   scale: Scale;
   steps: number;
   model: string;
+  look: Look;
+  /** The decoder's look blend (0 faithful … 1 detailed); null for a faithful-only model. */
+  strength: number | null;
   provider: string;
   protocol: string;
   images: EvalImage[];
@@ -51,6 +57,7 @@ const readable = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.b
 export async function runEval(engine: Engine, options: EvalOptions): Promise<EvalReport> {
   const { scale } = options;
   const model = engine.resolveModel(scale, options.modelId);
+  const strength = decoderStrength(model, options);
   const files = (await readdir(options.hrDir))
     .filter((name) => readable.has(path.extname(name).toLowerCase()))
     .sort();
@@ -68,6 +75,8 @@ export async function runEval(engine: Engine, options: EvalOptions): Promise<Eva
         scale,
         modelId: model.id,
         ...(options.steps === undefined ? {} : { steps: options.steps }),
+        ...(options.look === undefined ? {} : { look: options.look }),
+        ...(options.strength === undefined ? {} : { strength: options.strength }),
       });
       provider = result.device;
       const sr = await readPlanes(result.output, 1);
@@ -93,6 +102,8 @@ export async function runEval(engine: Engine, options: EvalOptions): Promise<Eva
     scale,
     steps: options.steps ?? model.manifest.schedule.default_steps,
     model: model.id,
+    look: options.look ?? 'faithful',
+    strength,
     provider,
     protocol:
       'PSNR/SSIM on BT.601 Y, border = scale; LR by antialiased bicubic, stored as 8-bit PNG',
@@ -149,7 +160,7 @@ export function evalMarkdown(report: EvalReport): string {
   const row = (label: string, s: Scores): string =>
     `| ${label} | ${s.psnrY.toFixed(3)} | ${s.ssimY.toFixed(4)} |`;
   return [
-    `Eval of ${report.model} (×${report.scale}, ${report.steps} step(s), ${report.provider}) ` +
+    `Eval of ${report.model} (×${report.scale}, ${lookLabel(report)}, ${report.steps} step(s), ${report.provider}) ` +
       `on ${report.images.length} image(s) in ${report.hrDir}`,
     '',
     '| method | PSNR-Y (dB) | SSIM-Y |',
@@ -160,4 +171,8 @@ export function evalMarkdown(report: EvalReport): string {
     report.protocol,
     '',
   ].join('\n');
+}
+
+function lookLabel({ look, strength }: Pick<EvalReport, 'look' | 'strength'>): string {
+  return look === 'detailed' ? `detailed look, strength ${String(strength)}` : 'faithful look';
 }

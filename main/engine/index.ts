@@ -18,10 +18,13 @@ export { isYonosOutput } from './output-marker.js';
 export type { ModelProblem, ModelScan } from './registry.js';
 export { describeDevice, type DeviceCheck } from './devices.js';
 export type { DeviceReport } from './worker-protocol.js';
+export { looks } from './manifest.js';
+export { checkLookAvailable } from './upscale-options.js';
 export {
   outputFormats,
   type DeviceChoice,
   type EngineOptions,
+  type Look,
   type ModelInfo,
   type ModelManifest,
   type OutputFormat,

@@ -1,7 +1,9 @@
 /**
- * The `yonos-model/1` manifest (native-models/CONTRACT.md) as a zod schema, so
- * a bad model package is refused with the rule it breaks rather than failing
- * somewhere inside ONNX Runtime.
+ * The model manifest (native-models/CONTRACT.md) as a zod schema, so a bad
+ * model package is refused with the rule it breaks rather than failing
+ * somewhere inside ONNX Runtime. `yonos-model/1` packages have one look
+ * (faithful); `yonos-model/2` ones declare their looks, and with a detailed
+ * look their decoder takes a `strength` input.
  */
 import { z } from 'zod';
 
@@ -39,9 +41,21 @@ const scheduleSchema = z
     error: 'logsnr_min must be less than logsnr_max',
   });
 
+export const looks = ['faithful', 'detailed'] as const;
+export type Look = (typeof looks)[number];
+
+const looksSchema = z
+  .array(z.enum(looks))
+  .refine((declared) => declared.includes('faithful'), { error: 'must include faithful' })
+  .refine((declared) => new Set(declared).size === declared.length, { error: 'must not repeat' });
+
+const formatSchema = z.discriminatedUnion('format', [
+  z.looseObject({ format: z.literal('yonos-model/1') }),
+  z.looseObject({ format: z.literal('yonos-model/2'), looks: looksSchema }),
+]);
+
 const manifestSchema = z
   .looseObject({
-    format: z.literal('yonos-model/1'),
     id: z.string().regex(/^[a-z0-9._-]+$/, 'must match [a-z0-9._-]+'),
     name: z.string().min(1),
     version: z.string(),
@@ -60,7 +74,11 @@ const manifestSchema = z
     path: ['tiling', 'multiple'],
   });
 
-export type ModelManifest = z.infer<typeof manifestSchema>;
+/** A parsed manifest; `looks` is filled in for `yonos-model/1` packages too (faithful only). */
+export type ModelManifest = z.infer<typeof manifestSchema> & {
+  format: 'yonos-model/1' | 'yonos-model/2';
+  looks: Look[];
+};
 export type GraphName = keyof ModelManifest['files'];
 export const graphNames: readonly GraphName[] = ['encoder', 'unet', 'decoder'];
 
@@ -70,6 +88,19 @@ export const contractTensorNames: Record<GraphName, { inputs: string[]; outputs:
   unet: { inputs: ['z_t', 'z_l', 'logsnr'], outputs: ['v'] },
   decoder: { inputs: ['z', 'lr'], outputs: ['hr'] },
 };
+
+/** The decoder input that blends the looks: 0 = faithful, 1 = detailed. */
+export const strengthInput = 'strength';
+
+/** The contract's tensor names for this package: a decoder with a detailed look also takes `strength`. */
+export function expectedTensorNames(
+  manifest: Pick<ModelManifest, 'looks'>,
+  graph: GraphName,
+): { inputs: string[]; outputs: string[] } {
+  const names = contractTensorNames[graph];
+  if (graph !== 'decoder' || !manifest.looks.includes('detailed')) return names;
+  return { inputs: [...names.inputs, strengthInput], outputs: names.outputs };
+}
 
 /** Parses manifest JSON text; throws an Error listing every broken rule. */
 export function parseManifest(text: string): ModelManifest {
@@ -81,21 +112,30 @@ export function parseManifest(text: string): ModelManifest {
       cause: error,
     });
   }
+  const format = formatSchema.safeParse(json);
+  if (!format.success) throw contractError('yonos-model', format.error);
   const result = manifestSchema.safeParse(json);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
-    throw new Error(`manifest.json breaks the yonos-model/1 contract: ${problems.join('; ')}`);
-  }
-  checkTensorNames(result.data);
-  return result.data;
+  if (!result.success) throw contractError(format.data.format, result.error);
+  const manifest: ModelManifest = {
+    ...result.data,
+    format: format.data.format,
+    looks: format.data.format === 'yonos-model/2' ? format.data.looks : ['faithful'],
+  };
+  checkTensorNames(manifest);
+  return manifest;
+}
+
+function contractError(contract: string, error: z.ZodError): Error {
+  const problems = error.issues.map(
+    (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  );
+  return new Error(`manifest.json breaks the ${contract} contract: ${problems.join('; ')}`);
 }
 
 function checkTensorNames(manifest: ModelManifest): void {
   for (const graph of graphNames) {
     const declared = manifest.tensors[graph];
-    const expected = contractTensorNames[graph];
+    const expected = expectedTensorNames(manifest, graph);
     const mismatch = namesMismatch(
       { inputs: declared.inputs.map((t) => t.name), outputs: declared.outputs.map((t) => t.name) },
       expected,

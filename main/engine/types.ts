@@ -1,6 +1,6 @@
-import type { ModelManifest } from './manifest.js';
+import type { Look, ModelManifest } from './manifest.js';
 
-export type { ModelManifest } from './manifest.js';
+export type { Look, ModelManifest } from './manifest.js';
 
 export type Scale = 2 | 4 | 8;
 export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
@@ -30,6 +30,10 @@ export interface UpscaleOptions {
   quality?: number;
   /** Seed of the noise canvas; default 0, so results are reproducible. */
   seed?: number;
+  /** Default faithful; detailed needs a model that has that look. */
+  look?: Look;
+  /** How far towards the detailed look, 0–1 (default 1); only with look 'detailed'. */
+  strength?: number;
 }
 
 export interface UpscaleProgress {

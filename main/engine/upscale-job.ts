@@ -25,6 +25,7 @@ import { gpuPlanCandidates, planTileSize, smallerTile, type TilePlan } from './t
 import type { TileWorkFactory } from './tile-work.js';
 import type { OutputFormat, StageTimings, UpscaleProgress, UpscaleResult } from './types.js';
 import type { UpscaleJob } from './worker-protocol.js';
+import { decoderStrength } from './upscale-options.js';
 
 /** Thrown at a checkpoint once the caller has aborted. */
 export class CancelSignal extends Error {}
@@ -196,6 +197,7 @@ async function inferWithFallbacks(
           batch,
           steps: stepsOf(job),
           seed: job.options.seed ?? 0,
+          strength: decoderStrength(job.model, job.options),
           checkpoint: context.checkpoint,
           onTile: (done, total) => {
             tiles = total;

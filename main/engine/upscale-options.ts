@@ -1,8 +1,9 @@
+import { looks, type Look, type ModelManifest } from './manifest.js';
 import { outputFormats, type UpscaleOptions } from './types.js';
 
 /** Throws a user-readable Error for options no model could honour. */
 export function validateUpscaleOptions(options: UpscaleOptions): void {
-  const { scale, steps, tile, format, quality, seed } = options;
+  const { scale, steps, tile, format, quality, seed, look, strength } = options;
   if (![2, 4, 8].includes(scale)) throw new Error(`Scale must be 2, 4 or 8, not ${String(scale)}.`);
   checkInteger('steps', steps, 1, 1000);
   checkInteger('tile', tile, 8, 4096);
@@ -11,6 +12,41 @@ export function validateUpscaleOptions(options: UpscaleOptions): void {
   if (format !== undefined && !outputFormats.includes(format)) {
     throw new Error(`Output format must be one of ${outputFormats.join(', ')}, not ${format}.`);
   }
+  if (look !== undefined && !looks.includes(look)) {
+    throw new Error(`Look must be one of ${looks.join(', ')}, not ${look}.`);
+  }
+  if (strength !== undefined && !(strength >= 0 && strength <= 1)) {
+    throw new Error(`Strength must be a number from 0 to 1, not ${strength}.`);
+  }
+  if (strength !== undefined && look !== 'detailed') {
+    throw new Error('Strength applies to the detailed look only; add --look detailed.');
+  }
+}
+
+/** Throws a one-line Error when the look is one the model does not have. */
+export function checkLookAvailable(
+  model: { id: string; manifest: Pick<ModelManifest, 'looks'> },
+  look: Look | undefined,
+): void {
+  if (look !== undefined && !model.manifest.looks.includes(look)) {
+    throw new Error(
+      `Model ${model.id} has no ${look} look (it has: ${model.manifest.looks.join(', ')}).`,
+    );
+  }
+}
+
+/**
+ * The decoder's `strength` feed for these options: 0 for the faithful look,
+ * the chosen strength (default 1) for the detailed one, and null for a
+ * faithful-only model, whose decoder has no such input.
+ */
+export function decoderStrength(
+  model: { id: string; manifest: Pick<ModelManifest, 'looks'> },
+  options: Pick<UpscaleOptions, 'look' | 'strength'>,
+): number | null {
+  checkLookAvailable(model, options.look);
+  if (!model.manifest.looks.includes('detailed')) return null;
+  return options.look === 'detailed' ? (options.strength ?? 1) : 0;
 }
 
 function checkInteger(name: string, value: number | undefined, min: number, max: number): void {

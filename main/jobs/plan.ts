@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultNameTemplate, resolveOutputPath } from '../engine/output-path.js';
+import { validateUpscaleOptions } from '../engine/upscale-options.js';
 import type { Library } from '../library/library.js';
 import { findPhotos } from '../library/photo-files.js';
 import type { EnqueueRequest, JobSettings } from '../shared/contract.js';
@@ -36,6 +37,8 @@ export function settingsFor(request: EnqueueRequest, sourceRoot: string | null):
     collision: request.collision ?? 'skip',
     outDir: request.outDir == null ? null : path.resolve(request.outDir),
     sourceRoot: request.outDir != null && mirror ? sourceRoot : null,
+    ...(request.look === undefined ? {} : { look: request.look }),
+    ...(request.strength === undefined ? {} : { strength: request.strength }),
   };
 }
 
@@ -53,6 +56,8 @@ export function plannedOutput(input: string, settings: JobSettings): string {
 }
 
 export async function planBatch(library: Library, request: EnqueueRequest): Promise<PlannedBatch> {
+  // A look the options cannot have fails the whole request, before anything is imported.
+  validateUpscaleOptions({ scale: request.scale, look: request.look, strength: request.strength });
   const planned: PlannedBatch = { jobs: [], failed: [] };
   const sources = await expandSources(request, planned.failed);
   for (const photo of request.photoIds ?? []) {

@@ -154,6 +154,8 @@ export class JobRunner {
         ...(settings.tile === null ? {} : { tile: settings.tile }),
         ...(settings.format === null ? {} : { format: settings.format }),
         ...(settings.quality === null ? {} : { quality: settings.quality }),
+        ...(settings.look === undefined ? {} : { look: settings.look }),
+        ...(settings.strength === undefined ? {} : { strength: settings.strength }),
       },
       { signal: controller.signal, onProgress: this.#progressReporter(job.id, controller) },
     );

@@ -166,6 +166,11 @@ export const jobStateSchema = z.enum([
 ]);
 export type JobState = z.infer<typeof jobStateSchema>;
 
+/** A model's look: its faithful decoder, or the detailed (adversarially fine-tuned) one. */
+export const lookSchema = z.enum(['faithful', 'detailed']);
+/** With the detailed look: 0 (faithful) to 1 (fully detailed, the default). */
+const strengthSchema = z.number().check(z.minimum(0), z.maximum(1));
+
 /** The settings snapshot each job keeps, whatever the defaults become later. */
 export const jobSettingsSchema = z.object({
   /** null: the engine's default model for the scale, recorded once the job ran. */
@@ -180,6 +185,9 @@ export const jobSettingsSchema = z.object({
   outDir: nullableString,
   /** Mirrors the tree under this folder into `outDir`. */
   sourceRoot: nullableString,
+  /** Absent: faithful (and in jobs queued before looks existed). */
+  look: z.optional(lookSchema),
+  strength: z.optional(strengthSchema),
 });
 export type JobSettings = z.infer<typeof jobSettingsSchema>;
 
@@ -215,6 +223,10 @@ export const enqueueRequestSchema = z.object({
   tile: z.optional(z.int().check(z.minimum(16))),
   format: z.optional(outputFormatSchema),
   quality: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
+  /** Default faithful; detailed needs a model with that look. */
+  look: z.optional(lookSchema),
+  /** Only with look `detailed`. */
+  strength: z.optional(strengthSchema),
   /** Default: the settings' output folder; null: next to each photo, whatever the settings say. */
   outDir: z.optional(z.nullable(z.string())),
   /** Default `{name}_x{scale}`. */
@@ -376,6 +388,8 @@ export const modelCardSchema = z.object({
   weakAt: z.array(z.string()),
   /** This machine's measured speed with this model, null before it upscaled anything here. */
   speed: speedSchema,
+  /** The looks it offers: faithful, and detailed for two-look packages. */
+  looks: z.array(lookSchema),
   /** The technical card: flat facts from the manifest (degradation, training, metrics). */
   facts: z.array(z.object({ label: z.string(), value: z.string() })),
 });

@@ -119,6 +119,7 @@ function modelCard(model: ModelInfo, speed: Speed): ModelCard {
     goodAt: known.goodAt,
     weakAt,
     speed,
+    looks: manifest.looks,
     facts: technicalFacts(model),
   };
 }

@@ -31,7 +31,7 @@ describe('model manifests', () => {
   });
 
   it.each([
-    ['format', (m: Record<string, unknown>) => (m.format = 'yonos-model/2'), /format/],
+    ['format', (m: Record<string, unknown>) => (m.format = 'yonos-model/3'), /format/],
     ['scale', (m: Record<string, unknown>) => (m.scale = 3), /scale/],
     [
       'overlap',

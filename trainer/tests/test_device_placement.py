@@ -11,8 +11,9 @@ from yonos_train.config import PRESETS
 from yonos_train.diffusion import ddim_sample
 from yonos_train.models import Decoder, Encoder, UNet
 from yonos_train.runtime import Runtime
-from yonos_train.train import (Autoencoder, Run, build_decoder, decoder_step, denoiser_step, mixed_degradation,
-                               run_stage)
+from yonos_train.adversarial import DetailTrainer
+from yonos_train.train import (Autoencoder, Run, build_decoder, decoder_step, denoiser_step, detail_step,
+                               mixed_degradation, run_stage)
 
 META = torch.device("meta")
 CONFIG = PRESETS["tiny"]
@@ -44,6 +45,16 @@ def test_decoder_step_stays_on_the_model_device():
     encoder, unet = ae.encoder.to(META), UNet(CONFIG.unet).to(META)
     batch = mixed_degradation(CONFIG, 4, teacher=False)(torch.rand(2, 3, 64, 64), random.Random(0))
     assert decoder_step(CONFIG, encoder, unet, 4)(decoder, on_meta(batch)).device == META
+
+
+def test_detail_step_stays_on_the_model_device():
+    ae = Autoencoder(CONFIG)
+    trainer = DetailTrainer(build_decoder(CONFIG, ae, 4), CONFIG.detail, CONFIG.fft_weight).to(META)
+    encoder, unet = ae.encoder.to(META), UNet(CONFIG.unet).to(META)
+    batch = mixed_degradation(CONFIG, 4, teacher=False)(torch.rand(2, 3, 64, 64), random.Random(0))
+    loss = detail_step(encoder, unet, 4)(trainer, on_meta(batch))
+    assert loss.device == META
+    loss.backward()
 
 
 def test_a_reused_stage_is_moved_to_the_runtime_device(tmp_path):

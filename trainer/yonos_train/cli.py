@@ -24,6 +24,13 @@ def _steps(text: str) -> list[int]:
     return [int(s) for s in text.split(",")]
 
 
+def _strengths(text: str) -> list[float]:
+    strengths = [float(s) for s in text.split(",")]
+    if not all(0 <= s <= 1 for s in strengths):
+        raise argparse.ArgumentTypeError("strengths are from 0 (faithful) to 1 (detailed)")
+    return strengths
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yonos-train", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -47,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="fine-tune: start each stage not yet trained from another run's final weights")
     pipe.add_argument("--device", default="auto", help="auto, cpu or cuda (torchrun sets the rank's GPU)")
     pipe.add_argument("--bf16", default="auto", choices=["auto", "on", "off"])
-    for name in ("ae-steps", "diffusion-steps", "decoder-steps", "batch", "seed"):
+    pipe.add_argument("--decoder-loss", choices=["faithful", "detail"],
+                      help="detail: also fine-tune an adversarial decoder and export a faithful and a detailed look")
+    for name in ("ae-steps", "diffusion-steps", "decoder-steps", "detail-steps", "batch", "seed"):
         pipe.add_argument(f"--{name}", type=int)
     pipe.add_argument("--realistic-fraction", type=float)
     pipe.add_argument("--camera-fraction", type=float, help="share of each batch with the camera (JPEG) preset")
@@ -62,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--crop", type=int, help="centre-crop HR images to this size first (faster)")
     ev.add_argument("--json", type=Path, help="write the report here")
     ev.add_argument("--plot", type=Path, help="write a steps-vs-PSNR PNG here")
+    ev.add_argument("--strengths", type=_strengths, help="look strengths to score, 0 = faithful, 1 = detailed"
+                    " (default 0,0.5,1; faithful-only packages: 0)")
+    ev.add_argument("--niqe-model", type=Path, help="a NIQE model from `niqe-fit`: adds NIQE to the report")
+    ev.add_argument("--plot-pd", type=Path, help="write a PSNR-vs-NIQE (perception–distortion) PNG here")
+    fit = sub.add_parser("niqe-fit", help="fit NIQE's natural-scene model on sharp photos")
+    fit.add_argument("--photos", type=Path, nargs="+", required=True, help="folders of pristine (sharp) photos")
+    fit.add_argument("--out", type=Path, required=True, help="the model file to write (.npz)")
+    fit.add_argument("--patch", type=int, default=96, help="patch side in pixels, even (default 96, as the paper)")
     bud = sub.add_parser("budget", help="error budget of a run: AE ceiling, oracle latent, shipped, no U-Net")
     bud.add_argument("--run", type=Path, required=True, help="a trained run folder")
     bud.add_argument("--hr", type=Path, nargs="+", required=True, help="folders of HR images (one table row each)")
@@ -76,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the crop in HR pixels")
     crops.add_argument("--degradation", default="jpeg75", choices=DEGRADATIONS)
     crops.add_argument("--zoom", type=int, default=1, help="nearest-neighbour enlargement of every panel")
+    crops.add_argument("--strengths", type=_strengths,
+                       help="two-look models: one panel per look strength (default 0,1: faithful and detailed)")
     crops.add_argument("--out", type=Path, required=True, help="PNG to write")
     quant = sub.add_parser("quantize", help="write a static int8 copy of exported model packages")
     quant.add_argument("--model", type=Path, nargs="+", required=True, help="float model package folders")
@@ -90,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        commands = {"pipeline": _pipeline, "eval": _eval, "budget": _budget, "crops": _crops, "quantize": _quantize}
+        commands = {"pipeline": _pipeline, "eval": _eval, "niqe-fit": _niqe_fit, "budget": _budget, "crops": _crops,
+                    "quantize": _quantize}
         return commands[args.command](args)
     except (FileNotFoundError, ValueError) as error:
         print(f"yonos-train: error: {error}", file=sys.stderr)
@@ -106,7 +126,9 @@ def _pipeline(args: argparse.Namespace) -> int:
                          plain_decoder=args.plain_decoder, ae_steps=args.ae_steps,
                          diffusion_steps=args.diffusion_steps, decoder_steps=args.decoder_steps,
                          batch=args.batch, seed=args.seed, realistic_fraction=args.realistic_fraction,
-                         camera_fraction=args.camera_fraction, data_workers=args.data_workers)
+                         camera_fraction=args.camera_fraction, data_workers=args.data_workers,
+                         decoder_loss=args.decoder_loss,
+                         detail=None if args.detail_steps is None else {"steps": args.detail_steps})
     runtime = setup_runtime(args.device, args.bf16)
     reuse_stages(args.out, args.ae_from, args.unet_from)
     run = prepare_run(config, runtime, args.data, args.val, args.out, args.init_from)
@@ -116,15 +138,33 @@ def _pipeline(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, plot_report
+    from .evaluate import evaluate, plot_perception_distortion, plot_report
+    from .niqe import NiqeModel
 
-    report = evaluate(args.model, args.hr, args.steps, args.degradation, args.crop)
+    if args.plot_pd and not args.niqe_model:
+        raise ValueError("--plot-pd needs --niqe-model (NIQE is its axis)")
+    niqe_model = NiqeModel.load(args.niqe_model) if args.niqe_model else None
+    report = evaluate(args.model, args.hr, args.steps, args.degradation, args.crop, strengths=args.strengths,
+                      niqe_model=niqe_model)
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:
         args.json.write_text(text + "\n")
     if args.plot:
         plot_report(report, args.plot)
+    if args.plot_pd:
+        plot_perception_distortion(report, args.plot_pd)
+    return 0
+
+
+def _niqe_fit(args: argparse.Namespace) -> int:
+    from .niqe import fit_model
+
+    if args.patch < 8 or args.patch % 2:
+        raise ValueError("--patch must be an even number of pixels, 8 or more")
+    model = fit_model(args.photos, args.patch)
+    model.save(args.out)
+    print(json.dumps(model.facts))
     return 0
 
 
@@ -143,7 +183,8 @@ def _budget(args: argparse.Namespace) -> int:
 def _crops(args: argparse.Namespace) -> int:
     from .crops import crop_panels
 
-    crop_panels(args.model, args.hr, tuple(args.box), args.degradation, args.zoom).save(args.out, optimize=True)
+    crop_panels(args.model, args.hr, tuple(args.box), args.degradation, args.zoom, args.strengths).save(
+        args.out, optimize=True)
     print(args.out)
     return 0
 

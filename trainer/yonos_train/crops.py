@@ -13,15 +13,16 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from .evaluate import OnnxModel, load_hr, make_lr
+from .evaluate import OnnxModel, load_hr, look_label, make_lr
 from .imaging import resize_like
 
 LABEL_HEIGHT = 18
 
 
 def crop_panels(models: list[Path], hr_path: Path, box: tuple[int, int, int], degradation: str,
-                zoom: int = 1) -> Image.Image:
-    """`box` = (top, left, size) in HR pixels; the crop's LR is upscaled by every model."""
+                zoom: int = 1, strengths: list[float] | None = None) -> Image.Image:
+    """`box` = (top, left, size) in HR pixels; the crop's LR is upscaled by every model, a two-look model once per
+    strength (default: faithful and detailed side by side)."""
     loaded = [OnnxModel.load(m) for m in models]
     scale = loaded[0].scale
     top, left, size = box
@@ -29,8 +30,10 @@ def crop_panels(models: list[Path], hr_path: Path, box: tuple[int, int, int], de
     lr = make_lr(hr[None], scale, degradation, 0)
     panels = [("bicubic", resize_like(lr, scale)[0])]
     for model in loaded:
-        panels.append((f"{model.manifest['id']} {model.manifest['version']}",
-                       torch.from_numpy(model.upscale(lr.numpy()))[0]))
+        name = f"{model.manifest['id']} {model.manifest['version']}"
+        for strength in (strengths or [0.0, 1.0]) if "detailed" in model.looks else [0.0]:
+            label = name if len(model.looks) == 1 else f"{name} {look_label(strength)}"
+            panels.append((label, torch.from_numpy(model.upscale(lr.numpy(), strength=strength))[0]))
     panels.append(("HR", hr))
     return _sheet(panels, zoom, f"x{scale}, {degradation} LR")
 

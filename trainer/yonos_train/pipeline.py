@@ -16,8 +16,8 @@ from .config import Config, config_to_dict
 from .data import CropSampler, center_crops, load_images, scan_images, split_train_val
 from .export import export_package
 from .runtime import Runtime
-from .train import (Run, decoder_stage, finetune_decoder, save_run_config, train_autoencoder, train_denoiser,
-                    unet_stage)
+from .train import (Run, decoder_stage, finetune_decoder, finetune_detail_decoder, save_run_config,
+                    train_autoencoder, train_denoiser, unet_stage)
 
 log = logging.getLogger(__name__)
 VALIDATION_CROPS = 16
@@ -71,10 +71,12 @@ def run_pipeline(run: Run) -> list[Path]:
         unet = train_denoiser(run, ae, scale, None if config.direct else teacher, direct=config.direct)
         teacher = unet
         decoder = finetune_decoder(run, ae, unet, scale, config.direct)
+        detailed = (finetune_detail_decoder(run, ae, unet, decoder, scale, config.direct)
+                    if config.decoder_loss == "detail" else None)
         if run.runtime.is_main:
             directory = run.out / "models" / model_id(config, scale)
             export_package(config, scale, ae.encoder, unet, decoder, directory, model_id(config, scale),
-                           training_facts(run, scale))
+                           training_facts(run, scale), detailed=detailed)
             exported.append(directory)
             log.info("exported %s", directory)
     return exported
@@ -85,6 +87,8 @@ def training_facts(run: Run, scale: int) -> dict:
     chain = [s for s in config.scales if s <= scale] if not config.direct else [scale]
     names = ["ae"] + [unet_stage(s, config.direct) for s in chain]
     names.append(decoder_stage(scale, config.direct, config.plain_decoder))
+    if config.decoder_loss == "detail":
+        names.append(decoder_stage(scale, config.direct, config.plain_decoder, detail=True))
     stages = {name: json.loads((run.out / name / "done.json").read_text())
               for name in names if (run.out / name / "done.json").exists()}
     return {
@@ -92,10 +96,28 @@ def training_facts(run: Run, scale: int) -> dict:
         "method": "direct (eq. 2 at this scale)" if config.direct
         else f"scale distillation {' → '.join(f'×{s}' for s in config.scales if s <= scale)}",
         "decoder": "plain (paper)" if config.plain_decoder else "bicubic + zero-initialised correction",
+        "looks": look_facts(config),
         "stages": stages,
         "hardware": _hardware(run.runtime),
         "config": config_to_dict(config),
     }
+
+
+def look_facts(config: Config) -> dict:
+    """How each look's decoder was fine-tuned, for the model card."""
+    faithful = {"loss": f"L1 + {config.fft_weight} × L1 of 2D spectra (the autoencoder's own loss)"}
+    if config.decoder_loss != "detail":
+        return {"faithful": faithful}
+    d = config.detail
+    return {"faithful": faithful, "detailed": {
+        "initialised_from": "the faithful decoder",
+        "loss": f"L1 + FFT + {d.feature_weight} × discriminator feature matching (pix2pixHD eq. 4, in place of LPIPS:"
+                " no pretrained network available) + λ × hinge adversarial loss, λ adaptive (Esser et al. eq. 7)"
+                f" × {d.disc_weight}",
+        "discriminator": f"PatchGAN (pix2pix), {d.layers} stride-2 levels from width {d.width}, no normalisation,"
+                         " trained from scratch",
+        "disc_start": d.disc_start, "steps": d.steps, "lr": d.lr, "adam_betas": list(d.betas),
+    }}
 
 
 def _hardware(runtime: Runtime) -> str:

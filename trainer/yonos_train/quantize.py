@@ -71,6 +71,9 @@ def quantize_package(source: Path, out: Path, calibration: list[Path], tiles: in
     """Writes the int8 copy of the package `source` to `out`; returns its manifest."""
     model = OnnxModel.load(source)
     manifest = model.manifest
+    if "detailed" in model.looks:
+        # Its decoder computes its weights from the strength input, so they are no constants to quantise.
+        raise ValueError(f"{source}: packages with a detailed look cannot be quantised yet")
     tiling = manifest["tiling"]
     lr_tiles = calibration_tiles(calibration, model.scale, tiling["tile"], tiling["multiple"], tiles, seed)
     feeds = graph_inputs(model, lr_tiles, seed)

@@ -27,6 +27,7 @@ from .degrade import degrade_pair
 from .diffusion import ddim_sample, distillation_loss, raw_target_loss, sample_logsnr
 from .imaging import resize_like
 from .losses import psnr_y, reconstruction_loss
+from .adversarial import DetailTrainer
 from .models import Decoder, Encoder, PlainDecoder, SRDecoder, UNet
 from .progress import Progress
 from .runtime import Runtime, all_reduce_mean
@@ -68,13 +69,13 @@ def unet_stage(scale: int, direct: bool) -> str:
     return f"unet-{'direct-' if direct else ''}x{scale}"
 
 
-def decoder_stage(scale: int, direct: bool, plain: bool) -> str:
-    return f"decoder-{'plain-' if plain else ''}{'direct-' if direct else ''}x{scale}"
+def decoder_stage(scale: int, direct: bool, plain: bool, detail: bool = False) -> str:
+    return f"decoder-{'detail-' if detail else ''}{'plain-' if plain else ''}{'direct-' if direct else ''}x{scale}"
 
 
 def run_stage(run: Run, stage: str, model: nn.Module, make_batch: MakeBatch, step_fn: StepFn, steps: int,
               lr: float, validate: Callable[[], dict[str, float]],
-              finalize: Callable[[], None] | None = None) -> None:
+              finalize: Callable[[], None] | None = None, betas: tuple[float, float] = (0.9, 0.999)) -> None:
     """The shared loop: Adam with warmup + cosine decay, grad clipping, checkpoints, validation, progress.
 
     Batches are made by `make_batch` in DataLoader workers (pinned, copied to the device without blocking), and
@@ -90,7 +91,7 @@ def run_stage(run: Run, stage: str, model: nn.Module, make_batch: MakeBatch, ste
         return
     model.to(rt.device, memory_format=torch.channels_last).train()
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=lr)
+    optimizer = torch.optim.Adam(params, lr=lr, betas=betas)
     checkpoint = stage_dir / "checkpoint.safetensors"
     start, meta = load_checkpoint(checkpoint, model, optimizer) if checkpoint.exists() else (0, {})
     if start == 0 and run.init_from is not None and (run.init_from / stage / "final.safetensors").exists():
@@ -296,12 +297,43 @@ def decoder_step(config: Config, encoder: Encoder, unet: UNet, scale: int) -> St
 
     def step(model: nn.Module, batch: Batch) -> torch.Tensor:
         hr, lr = batch
-        with torch.no_grad():
-            z_l = encode_lr(encoder, lr, scale)
-            z = ddim_sample(unet, z_l, torch.randn_like(z_l), steps=1)
-        return reconstruction_loss(model(z, lr), hr, config.fft_weight)
+        return reconstruction_loss(model(one_step_latent(encoder, unet, lr, scale), lr), hr, config.fft_weight)
 
     return step
+
+
+def finetune_detail_decoder(run: Run, ae: Autoencoder, unet: UNet, faithful: nn.Module, scale: int,
+                            direct: bool) -> nn.Module:
+    """The detailed look: a copy of the faithful decoder fine-tuned against a discriminator (see adversarial.py)."""
+    config = run.config
+    decoder = build_decoder(config, ae, scale)
+    decoder.load_state_dict(faithful.state_dict())
+    trainer = DetailTrainer(decoder, config.detail, config.fft_weight)
+
+    def validate() -> dict[str, float]:
+        return validate_one_step(run, ae, unet, decoder, scale)
+
+    run_stage(run, decoder_stage(scale, direct, config.plain_decoder, detail=True), trainer,
+              mixed_degradation(config, scale, teacher=False), detail_step(ae.encoder, unet, scale),
+              config.detail.steps, config.detail.lr, validate, betas=config.detail.betas)
+    return decoder.eval().requires_grad_(False)
+
+
+def detail_step(encoder: Encoder, unet: UNet, scale: int) -> StepFn:
+    """The detail trainer's loss on the frozen one-step U-Net's latent, as `decoder_step` does for the faithful one."""
+
+    def step(model: nn.Module, batch: Batch) -> torch.Tensor:
+        hr, lr = batch
+        return model(one_step_latent(encoder, unet, lr, scale), lr, hr)
+
+    return step
+
+
+@torch.no_grad()
+def one_step_latent(encoder: Encoder, unet: UNet, lr: torch.Tensor, scale: int) -> torch.Tensor:
+    """What the app feeds the decoder: one DDIM step of the frozen U-Net from pure noise."""
+    z_l = encode_lr(encoder, lr, scale)
+    return ddim_sample(unet, z_l, torch.randn_like(z_l), steps=1)
 
 
 def save_run_config(run: Run) -> None:

@@ -1,0 +1,191 @@
+/**
+ * The faithful and detailed looks, through the CLI and the job queue, on the
+ * two-look fixture (trainer/scripts/make-look-fixture.sh) and a faithful-only one.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { systemInfoSchema } from '../../main/shared/contract.js';
+import { createServices } from '../../main/shared/services.js';
+import { jsonLines, runYonos } from '../support/cli.js';
+import { rawImage, rawPixels, smoothPhoto, writeTestImage } from '../support/engine.js';
+import { fixtureModelsDir, tempApp, tempDir } from '../support/temp.js';
+
+const looksModelsDir = path.resolve('test/fixtures/models-looks');
+const twoLooks = 'yonos-tiny-looks-x4';
+
+async function yonos(args: string[], modelsDir = looksModelsDir) {
+  const dataDir = await tempDir('yonos-data-');
+  return runYonos([...args, '--models', modelsDir, '--device', 'cpu'], {
+    YONOS_DATA_DIR: dataDir,
+  });
+}
+
+/** Upscales `input` ×4 with these look options into `out`; returns the output's pixels. */
+async function upscaleWith(input: string, out: string, lookArgs: string[]): Promise<Buffer> {
+  const run = await yonos([
+    'upscale',
+    input,
+    '--scale',
+    '4',
+    '--model',
+    twoLooks,
+    '--out',
+    out,
+    '--json',
+    ...lookArgs,
+  ]);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const done = jsonLines(run.stdout).find((event) => event.type === 'done');
+  return (await rawPixels(String(done?.output))).data;
+}
+
+function meanAbsoluteDifference(a: Buffer, b: Buffer): number {
+  expect(a.length).toBe(b.length);
+  let sum = 0;
+  for (let index = 0; index < a.length; index += 1)
+    sum += Math.abs((a[index] ?? 0) - (b[index] ?? 0));
+  return sum / a.length;
+}
+
+describe('looks', () => {
+  it('strength 0 is the faithful output, 1 differs, and ½ lies between', async () => {
+    const dir = await tempDir();
+    const input = await writeTestImage(
+      'photo.png',
+      rawImage({ width: 40, height: 32, channels: 3, value: smoothPhoto }),
+      dir,
+    );
+    const output = (name: string) => path.join(dir, name);
+    const byDefault = await upscaleWith(input, output('default'), []);
+    const faithful = await upscaleWith(input, output('faithful'), ['--look', 'faithful']);
+    const zero = await upscaleWith(input, output('zero'), [
+      '--look',
+      'detailed',
+      '--strength',
+      '0',
+    ]);
+    const detailed = await upscaleWith(input, output('detailed'), ['--look', 'detailed']);
+    const half = await upscaleWith(input, output('half'), ['--strength', '0.5']);
+    expect(byDefault.equals(faithful)).toBe(true);
+    expect(zero.equals(faithful)).toBe(true);
+    const full = meanAbsoluteDifference(detailed, faithful);
+    expect(full).toBeGreaterThan(0);
+    expect(meanAbsoluteDifference(half, faithful)).toBeGreaterThan(0);
+    expect(meanAbsoluteDifference(half, faithful)).toBeLessThan(full);
+  });
+
+  it('a faithful-only model refuses the detailed look in one line, once; bad options exit 2', async () => {
+    const dir = await tempDir();
+    const photo = () => rawImage({ width: 16, height: 16, channels: 3, value: smoothPhoto });
+    const inputs = [
+      await writeTestImage('a.png', photo(), dir),
+      await writeTestImage('b.png', photo(), dir),
+    ];
+    const refused = await yonos(
+      ['upscale', ...inputs, '--scale', '4', '--look', 'detailed'],
+      fixtureModelsDir,
+    );
+    expect(refused.code).toBe(1);
+    const errors = refused.stderr.split('\n').filter((line) => line.includes('no detailed look'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/Model yonos-tiny-x4 has no detailed look \(it has: faithful\)\./);
+
+    for (const bad of [
+      ['--look', 'faithful', '--strength', '0.5'],
+      ['--strength', '1.5'],
+      ['--look', 'vivid'],
+    ]) {
+      const run = await yonos(['upscale', inputs[0] ?? '', '--scale', '4', ...bad]);
+      expect(run.code, bad.join(' ')).toBe(2);
+    }
+  });
+
+  it('queued jobs keep their look and strength and run with them', async () => {
+    const app = await tempApp({ modelDirs: [looksModelsDir], pollMs: 50 });
+    const services = createServices(app);
+    const dir = await tempDir();
+    const input = await writeTestImage(
+      'p.png',
+      rawImage({ width: 24, height: 16, channels: 3, value: smoothPhoto }),
+      dir,
+    );
+    const enqueue = (template: string, look: object) =>
+      services.jobsEnqueue({ inputs: [input], scale: 4, modelId: twoLooks, template, ...look });
+    const faithful = await enqueue('{name}_faithful', {});
+    const detailed = await enqueue('{name}_detailed', { look: 'detailed', strength: 0.75 });
+    await expect(enqueue('{name}_bad', { strength: 0.5 })).rejects.toThrow(/detailed look only/);
+    await app.runner.runUntilIdle();
+
+    const faithfulJob = await services.jobsGet(faithful.jobIds[0] ?? 0);
+    const detailedJob = await services.jobsGet(detailed.jobIds[0] ?? 0);
+    expect(detailedJob.settings).toMatchObject({ look: 'detailed', strength: 0.75 });
+    expect([faithfulJob.state, detailedJob.state]).toEqual(['done', 'done']);
+    const faithfulPixels = (await rawPixels(faithfulJob.output)).data;
+    const detailedPixels = (await rawPixels(detailedJob.output)).data;
+    expect(meanAbsoluteDifference(faithfulPixels, detailedPixels)).toBeGreaterThan(0);
+  });
+
+  it('model cards list each package’s looks', async () => {
+    const env = { YONOS_DATA_DIR: await tempDir('yonos-data-') };
+    const models = (json: string[]) =>
+      runYonos(['models', '--models', looksModelsDir, ...json], env);
+    const listed = JSON.parse((await models(['--json'])).stdout) as {
+      models: { id: string; looks: string[] }[];
+    };
+    expect(listed.models.find((model) => model.id === twoLooks)?.looks).toEqual([
+      'faithful',
+      'detailed',
+    ]);
+    expect((await models([])).stdout).toMatch(/^ {2}looks: faithful, detailed$/m);
+    const app = await tempApp({ modelDirs: [looksModelsDir, fixtureModelsDir] });
+    const info = systemInfoSchema.parse(await createServices(app).systemInfo());
+    const looksOf = (id: string) => info.models.find((model) => model.id === id)?.looks;
+    expect([looksOf(twoLooks), looksOf('yonos-tiny-x4')]).toEqual([
+      ['faithful', 'detailed'],
+      ['faithful'],
+    ]);
+  });
+
+  it('yonos eval scores the chosen look and says which', async () => {
+    const hrDir = await tempDir();
+    await writeTestImage(
+      'hr.png',
+      rawImage({ width: 64, height: 48, channels: 3, value: smoothPhoto }),
+      hrDir,
+    );
+    const evaluate = async (lookArgs: string[]) => {
+      const run = await yonos(['eval', '--hr', hrDir, '--scale', '4', '--json', ...lookArgs]);
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout) as {
+        model: string;
+        look: string;
+        strength: number | null;
+        mean: { model: { psnrY: number } };
+      };
+    };
+    const faithful = await evaluate([]);
+    const detailed = await evaluate(['--strength', '0.5']);
+    expect(faithful).toMatchObject({ model: twoLooks, look: 'faithful', strength: 0 });
+    expect(detailed).toMatchObject({ model: twoLooks, look: 'detailed', strength: 0.5 });
+    expect(detailed.mean.model.psnrY).not.toBe(faithful.mean.model.psnrY);
+  });
+
+  it('yonos jobs add queues the look, and refuses --strength with --look faithful', async () => {
+    const dataDir = await tempDir('yonos-data-');
+    const input = await writeTestImage(
+      'p.png',
+      rawImage({ width: 16, height: 16, channels: 3, value: smoothPhoto }),
+      await tempDir(),
+    );
+    const add = (args: string[]) =>
+      runYonos(['jobs', 'add', input, '--scale', '4', '--data-dir', dataDir, ...args]);
+    expect((await add(['--look', 'faithful', '--strength', '0.5'])).code).toBe(2);
+    expect((await add(['--strength', '0.5'])).code).toBe(0);
+    const list = await runYonos(['jobs', 'list', '--json', '--data-dir', dataDir]);
+    const jobs = JSON.parse(list.stdout) as { settings: object }[];
+    expect(jobs.map((job) => job.settings)).toEqual([
+      expect.objectContaining({ look: 'detailed', strength: 0.5 }),
+    ]);
+  });
+});

@@ -1,0 +1,221 @@
+"""The detailed look: adversarial fine-tuning, the two-look decoder graph with a strength input, its manifest."""
+
+import dataclasses
+import json
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from yonos_train.adversarial import (DetailTrainer, adaptive_weight, feature_matching_loss,
+                                     generator_adversarial_loss, hinge_discriminator_loss)
+from yonos_train.config import PRESETS
+from yonos_train.export import DecoderGraph, export_package
+from yonos_train.models import UNet
+from yonos_train.train import Autoencoder, build_decoder
+
+CONFIG = PRESETS["tiny"]
+
+
+def test_hinge_losses_are_zero_past_the_margin_and_linear_inside_it():
+    assert float(hinge_discriminator_loss(torch.full((2, 1, 4, 4), 2.0), torch.full((2, 1, 4, 4), -2.0))) == 0
+    assert float(hinge_discriminator_loss(torch.zeros(2, 1, 4, 4), torch.zeros(2, 1, 4, 4))) == 1
+    assert float(generator_adversarial_loss(torch.full((1, 1, 2, 2), 3.0))) == -3
+
+
+def test_feature_matching_is_the_mean_absolute_difference_summed_over_layers():
+    real = [torch.zeros(1, 2, 4, 4), torch.zeros(1, 3, 2, 2)]
+    fake = [torch.full((1, 2, 4, 4), 0.5), torch.full((1, 3, 2, 2), -1.0)]
+    assert float(feature_matching_loss(fake, real)) == pytest.approx(1.5)
+    assert float(feature_matching_loss(real, real)) == 0
+
+
+def test_adaptive_weight_is_the_ratio_of_gradient_norms_at_the_last_layer():
+    last = torch.ones(3, 3, requires_grad=True)
+    reconstruction, adversarial = (last * 2).sum(), (last * 0.5).sum()
+    weight = adaptive_weight(reconstruction, adversarial, last, disc_weight=0.5)
+    assert float(weight) == pytest.approx(0.5 * 6 / (1.5 + 1e-4))
+    assert not weight.requires_grad
+
+
+def detail_trainer(**detail: float) -> tuple[DetailTrainer, tuple[torch.Tensor, ...]]:
+    torch.manual_seed(0)
+    decoder = build_decoder(CONFIG, Autoencoder(CONFIG), 4)
+    with torch.no_grad():  # a trained-looking correction head, so every term has a gradient
+        decoder.correction.weight.normal_(0, 0.05)
+    trainer = DetailTrainer(decoder, dataclasses.replace(CONFIG.detail, **detail), CONFIG.fft_weight)
+    gen = torch.Generator().manual_seed(0)
+    inputs = (torch.randn(2, 4, 16, 16, generator=gen), torch.rand(2, 3, 16, 16, generator=gen),
+              torch.rand(2, 3, 64, 64, generator=gen))
+    return trainer, inputs
+
+
+def gradients(module: torch.nn.Module) -> dict[str, torch.Tensor | None]:
+    grads = {name: None if p.grad is None else p.grad.clone() for name, p in module.named_parameters()}
+    module.zero_grad(set_to_none=True)
+    return grads
+
+
+def assert_same_gradients(actual: dict, expected: dict) -> None:
+    for name, grad in expected.items():
+        if grad is None:
+            assert actual[name] is None or not actual[name].any(), name
+        else:
+            torch.testing.assert_close(actual[name], grad, msg=name)
+
+
+def test_one_backward_trains_the_decoder_on_its_loss_and_the_discriminator_on_its_own():
+    trainer, (z, lr, hr) = detail_trainer(disc_start=0)
+    trainer(z, lr, hr).backward()
+    combined = gradients(trainer)
+    trainer.step.zero_()
+    fake = trainer.decoder(z, lr)
+    trainer.decoder_loss(fake, hr, trainer.discriminator(hr)[0]).backward()
+    decoder_only = gradients(trainer)
+    assert all(grad is None for name, grad in decoder_only.items() if name.startswith("discriminator."))
+    _, logits_real = trainer.discriminator(hr)
+    _, logits_fake = trainer.discriminator(trainer.decoder(z, lr).detach())
+    hinge_discriminator_loss(logits_real, logits_fake).backward()
+    discriminator_only = gradients(trainer)
+    assert all(grad is None for name, grad in discriminator_only.items() if name.startswith("decoder."))
+    assert_same_gradients(combined, {**decoder_only, **{k: v for k, v in discriminator_only.items()
+                                                        if k.startswith("discriminator.")}})
+
+
+def test_the_adversarial_term_reaches_the_decoder_only_after_disc_start():
+    def decoder_grad(trainer: DetailTrainer, step: int) -> torch.Tensor:
+        trainer.step.fill_(step)
+        trainer(*inputs).backward()
+        return gradients(trainer)["decoder.correction.weight"]
+
+    warming, inputs = detail_trainer(disc_start=2)
+    without_adversarial, _ = detail_trainer(disc_start=0, disc_weight=0.0)
+    torch.testing.assert_close(decoder_grad(warming, 1), decoder_grad(without_adversarial, 1))
+    assert not torch.allclose(decoder_grad(warming, 2), decoder_grad(without_adversarial, 2))
+    assert int(warming.step) == 3  # counted in a buffer, so a resumed run knows where it is
+
+
+@pytest.fixture(scope="module")
+def two_looks(tmp_path_factory):
+    """A two-look ×4 package exported from random networks (the detailed decoder perturbed from the faithful one)."""
+    torch.manual_seed(0)
+    ae = Autoencoder(CONFIG)
+    faithful, detailed = build_decoder(CONFIG, ae, 4), build_decoder(CONFIG, ae, 4)
+    with torch.no_grad():
+        faithful.correction.weight.normal_(0, 0.02)
+        detailed.load_state_dict(faithful.state_dict())
+        for p in detailed.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    out = tmp_path_factory.mktemp("looks")
+    manifest = export_package(CONFIG, 4, ae.encoder, UNet(CONFIG.unet), faithful, out / "two", "t-x4", {},
+                              detailed=detailed)
+    one = export_package(CONFIG, 4, ae.encoder, UNet(CONFIG.unet), faithful, out / "one", "t-x4", {})
+    return out, manifest, one, faithful.eval(), detailed.eval()
+
+
+def test_a_two_look_package_declares_its_looks_and_a_strength_input(two_looks):
+    out, manifest, one, _, _ = two_looks
+    assert manifest["format"] == "yonos-model/2" and manifest["looks"] == ["faithful", "detailed"]
+    strength = manifest["tensors"]["decoder"]["inputs"][2]
+    assert strength["name"] == "strength" and strength["shape"] == [1] and strength["range"] == [0, 1]
+    assert manifest["parity_max_abs_error"]["decoder"] < 1e-4
+    names = [i.name for i in ort.InferenceSession(str(out / "two" / "decoder.onnx")).get_inputs()]
+    assert names == ["z", "lr", "strength"]
+    # Blending costs elementwise ops only: the convolutions are those of one decoder.
+    assert manifest["gflops_per_output_mp"]["decoder"] == one["gflops_per_output_mp"]["decoder"]
+
+
+def test_a_faithful_only_package_keeps_the_first_format(two_looks):
+    out, _, one, _, _ = two_looks
+    assert one["format"] == "yonos-model/1" and "looks" not in one
+    assert [t["name"] for t in one["tensors"]["decoder"]["inputs"]] == ["z", "lr"]
+    assert [i.name for i in ort.InferenceSession(str(out / "one" / "decoder.onnx")).get_inputs()] == ["z", "lr"]
+
+
+def test_strength_0_and_1_are_the_two_decoders_and_between_is_their_weight_blend(two_looks):
+    out, _, _, faithful, detailed = two_looks
+    session = ort.InferenceSession(str(out / "two" / "decoder.onnx"))
+    gen = torch.Generator().manual_seed(1)
+    z, lr = torch.randn(1, 4, 12, 20, generator=gen), torch.rand(1, 3, 12, 20, generator=gen)
+
+    def onnx(strength: float) -> np.ndarray:
+        return session.run(None, {"z": z.numpy(), "lr": lr.numpy(), "strength": np.array([strength], np.float32)})[0]
+
+    with torch.no_grad():
+        expected_faithful, expected_detailed = DecoderGraph(faithful)(z, lr), DecoderGraph(detailed)(z, lr)
+    np.testing.assert_allclose(onnx(0.0), expected_faithful.numpy(), atol=1e-5)
+    np.testing.assert_allclose(onnx(1.0), expected_detailed.numpy(), atol=1e-5)
+    half = onnx(0.5)
+    assert np.abs(half - expected_faithful.numpy()).mean() > 1e-4
+    assert np.abs(half - expected_faithful.numpy()).mean() < np.abs(onnx(1.0) - expected_faithful.numpy()).mean()
+
+
+def test_quantize_refuses_a_two_look_package(two_looks, tmp_path):
+    from yonos_train.cli import main
+
+    out, _, _, _, _ = two_looks
+    assert main(["quantize", "--model", str(out / "two"), "--calibration", str(tmp_path), "--out",
+                 str(tmp_path / "q")]) == 2
+
+
+def test_unknown_decoder_loss_is_a_clear_error():
+    from yonos_train.config import load_config
+
+    with pytest.raises(ValueError, match="decoder loss 'sharp'"):
+        load_config("tiny", decoder_loss="sharp")
+
+
+def test_the_pipeline_trains_a_detailed_decoder_from_the_faithful_one_and_exports_both_looks(tmp_path):
+    from conftest import smooth_image
+    from PIL import Image
+
+    from yonos_train.cli import main
+    from yonos_train.evaluate import OnnxModel
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(2)
+    for index in range(4):
+        Image.fromarray(smooth_image(rng, 80, 96)).save(photos / f"p{index}.png")
+    out = tmp_path / "out"
+    assert main(["pipeline", "--data", str(photos), "--scales", "2", "--preset", "tiny", "--out", str(out),
+                 "--ae-steps", "6", "--diffusion-steps", "4", "--decoder-steps", "4", "--detail-steps", "5",
+                 "--decoder-loss", "detail"]) == 0
+    assert json.loads((out / "decoder-detail-x2" / "done.json").read_text())["steps"] == 5
+    package = out / "models" / "yonos-photo-x2"
+    manifest = json.loads((package / "manifest.json").read_text())
+    assert manifest["looks"] == ["faithful", "detailed"]
+    assert {"decoder-x2", "decoder-detail-x2"} <= set(manifest["training"]["stages"])
+    assert "feature matching" in manifest["training"]["looks"]["detailed"]["loss"]
+    model = OnnxModel.load(package)
+    lr = np.random.default_rng(0).random((1, 3, 12, 16), dtype=np.float32)
+    assert np.abs(model.upscale(lr, strength=1.0) - model.upscale(lr, strength=0.0)).max() > 0
+
+    # Eval scores every strength, with NIQE fitted on the same photos and the perception–distortion plot.
+    niqe_path, report_path, plot_path = tmp_path / "niqe.npz", tmp_path / "report.json", tmp_path / "pd.png"
+    assert main(["niqe-fit", "--photos", str(photos), "--out", str(niqe_path), "--patch", "32"]) == 0
+    assert main(["eval", "--model", str(package), "--hr", str(photos), "--niqe-model", str(niqe_path),
+                 "--json", str(report_path), "--plot-pd", str(plot_path)]) == 0
+    entry = json.loads(report_path.read_text())["models"][0]
+    assert entry["looks"] == ["faithful", "detailed"] and set(entry["strengths"]) == {"0", "0.5", "1"}
+    assert {"psnr_y", "ssim_y", "hf_ratio", "niqe"} <= set(entry["strengths"]["0"]) <= set(entry["strengths"]["1"])
+    assert "delta_e00_vs_faithful" not in entry["strengths"]["0"]
+    assert 0 < entry["strengths"]["1"]["delta_e00_vs_faithful"] < 50
+    assert entry["strengths"]["0"]["psnr_y"] == entry["steps"]["1"]["psnr_y"]
+    assert entry["hr"]["niqe"] >= 0 and entry["bicubic"]["hf_ratio"] < 1
+    assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_crops_show_a_two_look_model_faithful_and_detailed_side_by_side(two_looks, tmp_path):
+    from PIL import Image
+
+    from yonos_train.crops import crop_panels
+
+    out, _, _, _, _ = two_looks
+    hr = tmp_path / "hr.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(hr)
+    sheet = crop_panels([out / "two", out / "one"], hr, (0, 0, 32), "bicubic")
+    assert sheet.width == 32 * 5  # bicubic | faithful | detailed | the faithful-only model | HR
+    halves = crop_panels([out / "two"], hr, (0, 0, 32), "bicubic", strengths=[0.5])
+    assert halves.width == 32 * 3
