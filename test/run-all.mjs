@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * `npm test`: runs every suite — vitest unit + integration, the e2e tests in
- * Chromium, and the trainer's pytest suite — reads each one's machine-readable
+ * `npm test`: runs every suite — lint, format and type checks, vitest unit +
+ * integration, the e2e tests in Chromium, and the trainer's pytest suite — reads each one's machine-readable
  * report, and ends with one plain `N passed, N failed, N skipped` line.
  * It fails when any suite fails or when a suite runs no test at all.
  */
@@ -158,6 +158,50 @@ const pytestSuite = {
 };
 
 /**
+ * Lint, format and type checks of both languages, one "test" each, so a
+ * layering violation or a type error fails `npm test` like a failing test.
+ * @type {Suite}
+ */
+const checksSuite = {
+  name: 'static checks (eslint, prettier, tsc, svelte-check, ruff, mypy)',
+  run() {
+    const python = ensureTrainerVenv();
+    const npx = isWindows ? 'npx.cmd' : 'npx';
+    /** @type {[string, () => number][]} */
+    const checks = [
+      ['eslint', () => run(npx, ['eslint', '.', '--max-warnings', '0'])],
+      ['prettier', () => run(npx, ['prettier', '--check', '.', '--log-level', 'warn'])],
+      ['tsc', () => run(npx, ['tsc', '-p', 'tsconfig.json'])],
+      [
+        'svelte-check',
+        () =>
+          run(npx, [
+            'svelte-check',
+            '--tsconfig',
+            'renderer/tsconfig.json',
+            '--fail-on-warnings',
+            '--output',
+            'machine',
+          ]),
+      ],
+      ['ruff check', () => (python ? run(python, ['-m', 'ruff', 'check', '.'], trainerDir) : 1)],
+      [
+        'ruff format',
+        () => (python ? run(python, ['-m', 'ruff', 'format', '--check', '.'], trainerDir) : 1),
+      ],
+      ['mypy', () => (python ? run(python, ['-m', 'mypy'], trainerDir) : 1)],
+    ];
+    const failed = checks.filter(([name, check]) => {
+      const status = check();
+      if (status !== 0) console.error(`${name} failed (exit ${String(status)})`);
+      return status !== 0;
+    });
+    const counts = { passed: checks.length - failed.length, failed: failed.length, skipped: 0 };
+    return { counts, succeeded: failed.length === 0 };
+  },
+};
+
+/**
  * @param {Counts} total
  * @param {z.infer<typeof junitSuiteSchema>} suite
  * @returns {Counts}
@@ -194,6 +238,7 @@ function runGuarded(suite) {
 
 /** @type {Suite[]} */
 const suites = [
+  checksSuite,
   vitestSuite('unit + integration (vitest)', ['unit', 'integration']),
   vitestSuite('e2e in Chromium (vitest + playwright-core)', ['e2e']),
   pytestSuite,

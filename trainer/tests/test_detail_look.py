@@ -2,17 +2,23 @@
 
 import dataclasses
 import json
+from typing import Any
 
 import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
 
-from yonos_train.adversarial import (DetailTrainer, adaptive_weight, feature_matching_loss,
-                                     generator_adversarial_loss, hinge_discriminator_loss)
+from yonos_train.adversarial import (
+    DetailTrainer,
+    adaptive_weight,
+    feature_matching_loss,
+    generator_adversarial_loss,
+    hinge_discriminator_loss,
+)
 from yonos_train.config import PRESETS
 from yonos_train.export import DecoderGraph, export_package
-from yonos_train.models import UNet
+from yonos_train.models import SRDecoder, UNet
 from yonos_train.train import Autoencoder, build_decoder
 
 CONFIG = PRESETS["tiny"]
@@ -39,15 +45,19 @@ def test_adaptive_weight_is_the_ratio_of_gradient_norms_at_the_last_layer():
     assert not weight.requires_grad
 
 
-def detail_trainer(**detail: float) -> tuple[DetailTrainer, tuple[torch.Tensor, ...]]:
+def detail_trainer(**detail: Any) -> tuple[DetailTrainer, tuple[torch.Tensor, ...]]:
     torch.manual_seed(0)
     decoder = build_decoder(CONFIG, Autoencoder(CONFIG), 4)
+    assert isinstance(decoder, SRDecoder)
     with torch.no_grad():  # a trained-looking correction head, so every term has a gradient
         decoder.correction.weight.normal_(0, 0.05)
     trainer = DetailTrainer(decoder, dataclasses.replace(CONFIG.detail, **detail), CONFIG.fft_weight)
     gen = torch.Generator().manual_seed(0)
-    inputs = (torch.randn(2, 4, 16, 16, generator=gen), torch.rand(2, 3, 16, 16, generator=gen),
-              torch.rand(2, 3, 64, 64, generator=gen))
+    inputs = (
+        torch.randn(2, 4, 16, 16, generator=gen),
+        torch.rand(2, 3, 16, 16, generator=gen),
+        torch.rand(2, 3, 64, 64, generator=gen),
+    )
     return trainer, inputs
 
 
@@ -79,15 +89,18 @@ def test_one_backward_trains_the_decoder_on_its_loss_and_the_discriminator_on_it
     hinge_discriminator_loss(logits_real, logits_fake).backward()
     discriminator_only = gradients(trainer)
     assert all(grad is None for name, grad in discriminator_only.items() if name.startswith("decoder."))
-    assert_same_gradients(combined, {**decoder_only, **{k: v for k, v in discriminator_only.items()
-                                                        if k.startswith("discriminator.")}})
+    assert_same_gradients(
+        combined, {**decoder_only, **{k: v for k, v in discriminator_only.items() if k.startswith("discriminator.")}}
+    )
 
 
 def test_the_adversarial_term_reaches_the_decoder_only_after_disc_start():
     def decoder_grad(trainer: DetailTrainer, step: int) -> torch.Tensor:
         trainer.step.fill_(step)
         trainer(*inputs).backward()
-        return gradients(trainer)["decoder.correction.weight"]
+        grad = gradients(trainer)["decoder.correction.weight"]
+        assert grad is not None
+        return grad
 
     warming, inputs = detail_trainer(disc_start=2)
     without_adversarial, _ = detail_trainer(disc_start=0, disc_weight=0.0)
@@ -108,8 +121,9 @@ def two_looks(tmp_path_factory):
         for p in detailed.parameters():
             p.add_(0.05 * torch.randn_like(p))
     out = tmp_path_factory.mktemp("looks")
-    manifest = export_package(CONFIG, 4, ae.encoder, UNet(CONFIG.unet), faithful, out / "two", "t-x4", {},
-                              detailed=detailed)
+    manifest = export_package(
+        CONFIG, 4, ae.encoder, UNet(CONFIG.unet), faithful, out / "two", "t-x4", {}, detailed=detailed
+    )
     one = export_package(CONFIG, 4, ae.encoder, UNet(CONFIG.unet), faithful, out / "one", "t-x4", {})
     return out, manifest, one, faithful.eval(), detailed.eval()
 
@@ -155,8 +169,10 @@ def test_quantize_refuses_a_two_look_package(two_looks, tmp_path):
     from yonos_train.cli import main
 
     out, _, _, _, _ = two_looks
-    assert main(["quantize", "--model", str(out / "two"), "--calibration", str(tmp_path), "--out",
-                 str(tmp_path / "q")]) == 2
+    assert (
+        main(["quantize", "--model", str(out / "two"), "--calibration", str(tmp_path), "--out", str(tmp_path / "q")])
+        == 2
+    )
 
 
 def test_unknown_decoder_loss_is_a_clear_error():
@@ -179,9 +195,34 @@ def test_the_pipeline_trains_a_detailed_decoder_from_the_faithful_one_and_export
     for index in range(4):
         Image.fromarray(smooth_image(rng, 80, 96)).save(photos / f"p{index}.png")
     out = tmp_path / "out"
-    assert main(["pipeline", "--data", str(photos), "--scales", "2", "--preset", "tiny", "--out", str(out),
-                 "--ae-steps", "6", "--diffusion-steps", "4", "--decoder-steps", "4", "--detail-steps", "5",
-                 "--decoder-loss", "detail"]) == 0
+    assert (
+        main(
+            [
+                "pipeline",
+                "--data",
+                str(photos),
+                "--scales",
+                "2",
+                "--preset",
+                "tiny",
+                "--out",
+                str(out),
+                "--ae-steps",
+                "6",
+                "--diffusion-steps",
+                "4",
+                "--decoder-steps",
+                "4",
+                "--detail-steps",
+                "5",
+                "--decoder-loss",
+                "detail",
+                "--name",
+                "photo",
+            ]
+        )
+        == 0
+    )
     assert json.loads((out / "decoder-detail-x2" / "done.json").read_text())["steps"] == 5
     package = out / "models" / "yonos-photo-x2"
     manifest = json.loads((package / "manifest.json").read_text())
@@ -195,8 +236,24 @@ def test_the_pipeline_trains_a_detailed_decoder_from_the_faithful_one_and_export
     # Eval scores every strength, with NIQE fitted on the same photos and the perception–distortion plot.
     niqe_path, report_path, plot_path = tmp_path / "niqe.npz", tmp_path / "report.json", tmp_path / "pd.png"
     assert main(["niqe-fit", "--photos", str(photos), "--out", str(niqe_path), "--patch", "32"]) == 0
-    assert main(["eval", "--model", str(package), "--hr", str(photos), "--niqe-model", str(niqe_path),
-                 "--json", str(report_path), "--plot-pd", str(plot_path)]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--model",
+                str(package),
+                "--hr",
+                str(photos),
+                "--niqe-model",
+                str(niqe_path),
+                "--json",
+                str(report_path),
+                "--plot-pd",
+                str(plot_path),
+            ]
+        )
+        == 0
+    )
     entry = json.loads(report_path.read_text())["models"][0]
     assert entry["looks"] == ["faithful", "detailed"] and set(entry["strengths"]) == {"0", "0.5", "1"}
     assert {"psnr_y", "ssim_y", "hf_ratio", "niqe"} <= set(entry["strengths"]["0"]) <= set(entry["strengths"]["1"])

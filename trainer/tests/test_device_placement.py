@@ -6,14 +6,22 @@ import random
 
 import torch
 
+from yonos_train.adversarial import DetailTrainer
 from yonos_train.checkpoint import save_checkpoint
 from yonos_train.config import PRESETS
 from yonos_train.diffusion import ddim_sample
 from yonos_train.models import Decoder, Encoder, UNet
 from yonos_train.runtime import Runtime
-from yonos_train.adversarial import DetailTrainer
-from yonos_train.train import (Autoencoder, Run, build_decoder, decoder_step, denoiser_step, detail_step,
-                               mixed_degradation, run_stage)
+from yonos_train.train import (
+    Autoencoder,
+    Run,
+    build_decoder,
+    decoder_step,
+    denoiser_step,
+    detail_step,
+    mixed_degradation,
+    run_stage,
+)
 
 META = torch.device("meta")
 CONFIG = PRESETS["tiny"]
@@ -62,8 +70,8 @@ def test_a_reused_stage_is_moved_to_the_runtime_device(tmp_path):
     decoder = Decoder(CONFIG.ae)
     save_checkpoint(tmp_path / "ae" / "final.safetensors", decoder, None, 1)
     (tmp_path / "ae" / "done.json").write_text(json.dumps({"steps": 1}))
-    run = Run(CONFIG, Runtime(META, 0, 1, False), tmp_path, None, torch.zeros(1))  # type: ignore[arg-type]
-    run_stage(run, "ae", decoder, None, None, 1, 1e-3, dict)  # type: ignore[arg-type]
+    run = Run(CONFIG, Runtime(META, 0, 1, False), tmp_path, None, torch.zeros(1))
+    run_stage(run, "ae", decoder, None, None, 1, 1e-3, dict)
     assert {p.device for p in decoder.parameters()} == {META}
 
 

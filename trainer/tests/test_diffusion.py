@@ -50,6 +50,7 @@ def test_raw_target_loss_is_zero_for_a_perfect_v_predictor():
 
     def oracle(z_t, z_l, logsnr):
         from yonos_train.schedule import v_from_x_eps
+
         return v_from_x_eps(z_h, noise, logsnr)
 
     assert raw_target_loss(oracle, z_h, z_h, torch.tensor([-2.0, 3.0]), noise).item() < 1e-10
@@ -60,6 +61,7 @@ def test_one_step_ddim_is_deterministic_and_recovers_a_perfect_predictor():
 
     def oracle(z_t, z_l, logsnr):  # the v that maps z_t back to `target`
         from yonos_train.schedule import alpha_sigma
+
         alpha, sigma = (t.reshape(-1, 1, 1, 1) for t in alpha_sigma(logsnr))
         eps = (z_t - alpha * target) / sigma
         return alpha * eps - sigma * target

@@ -20,7 +20,13 @@ def test_resize_like_exports_without_a_resize_node(tmp_path):
             return resize_like(lr, 4)
 
     path = tmp_path / "upsample.onnx"
-    torch.onnx.export(Upsample(), (torch.rand(1, 3, 8, 8),), path, input_names=["lr"],
-                      dynamic_axes={"lr": {2: "H", 3: "W"}}, dynamo=False)
+    torch.onnx.export(
+        Upsample(),
+        (torch.rand(1, 3, 8, 8),),
+        path,
+        input_names=["lr"],
+        dynamic_axes={"lr": {2: "H", 3: "W"}},
+        dynamo=False,
+    )
     ops = {node.op_type for node in onnx.load(path).graph.node}
     assert "Resize" not in ops and "DepthToSpace" in ops

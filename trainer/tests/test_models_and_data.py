@@ -73,8 +73,9 @@ def test_checkpoint_round_trip_restores_weights_optimizer_and_step(tmp_path):
     step, meta = load_checkpoint(tmp_path / "c.safetensors", restored, restored_optimizer)
     assert (step, meta) == (17, {"elapsed_s": 3.5})
     torch.testing.assert_close(restored.weight, model.weight)
-    torch.testing.assert_close(restored_optimizer.state_dict()["state"][0]["exp_avg"],
-                               optimizer.state_dict()["state"][0]["exp_avg"])
+    torch.testing.assert_close(
+        restored_optimizer.state_dict()["state"][0]["exp_avg"], optimizer.state_dict()["state"][0]["exp_avg"]
+    )
 
 
 def test_flop_count_of_a_single_convolution():

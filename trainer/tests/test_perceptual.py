@@ -17,8 +17,10 @@ def natural_rgb(seed: int, size: int = 192) -> torch.Tensor:
     f = torch.fft.fftfreq(size)
     radius = (f[:, None] ** 2 + f[None, :] ** 2).sqrt().clamp(min=1 / size)
     base = torch.fft.ifft2(torch.fft.fft2(torch.randn(size, size, generator=gen)) / radius).real
-    channels = [base + 0.3 * torch.fft.ifft2(torch.fft.fft2(torch.randn(size, size, generator=gen)) / radius).real
-                for _ in range(3)]
+    channels = [
+        base + 0.3 * torch.fft.ifft2(torch.fft.fft2(torch.randn(size, size, generator=gen)) / radius).real
+        for _ in range(3)
+    ]
     image = torch.stack(channels)
     return (0.5 + 0.18 * (image - image.mean()) / image.std()).clamp(0, 1)
 

@@ -23,8 +23,25 @@ def tiny_run(tmp_path_factory):
     for index in range(5):
         Image.fromarray(smooth_image(rng, 80, 96)).save(photos / f"p{index}.png")
     out = root / "smoke"  # no --name: the ids and labels come from this folder
-    code = main(["pipeline", "--data", str(photos), "--scales", "2,4,8", "--preset", "tiny", "--out", str(out),
-                 "--ae-steps", "12", "--diffusion-steps", "8", "--decoder-steps", "6"])
+    code = main(
+        [
+            "pipeline",
+            "--data",
+            str(photos),
+            "--scales",
+            "2,4,8",
+            "--preset",
+            "tiny",
+            "--out",
+            str(out),
+            "--ae-steps",
+            "12",
+            "--diffusion-steps",
+            "8",
+            "--decoder-steps",
+            "6",
+        ]
+    )
     assert code == 0
     return root, photos, out
 
@@ -59,8 +76,28 @@ def test_exported_x4_runs_in_onnxruntime_with_the_right_shapes(tiny_run):
 def test_rerun_resumes_without_retraining(tiny_run):
     root, photos, out = tiny_run
     before = (out / "ae" / "final.safetensors").stat().st_mtime_ns
-    assert main(["pipeline", "--data", str(photos), "--scales", "2,4,8", "--preset", "tiny", "--out", str(out),
-                 "--ae-steps", "12", "--diffusion-steps", "8", "--decoder-steps", "6"]) == 0
+    assert (
+        main(
+            [
+                "pipeline",
+                "--data",
+                str(photos),
+                "--scales",
+                "2,4,8",
+                "--preset",
+                "tiny",
+                "--out",
+                str(out),
+                "--ae-steps",
+                "12",
+                "--diffusion-steps",
+                "8",
+                "--decoder-steps",
+                "6",
+            ]
+        )
+        == 0
+    )
     assert (out / "ae" / "final.safetensors").stat().st_mtime_ns == before
 
 
@@ -71,8 +108,24 @@ def test_eval_on_two_images_writes_json_and_plot(tiny_run, tmp_path):
     for name in ("p0.png", "p1.png"):
         (hr_dir / name).write_bytes((photos / name).read_bytes())
     report_path, plot_path = tmp_path / "report.json", tmp_path / "plot.png"
-    assert main(["eval", "--model", str(out / "models/yonos-smoke-x4"), "--hr", str(hr_dir), "--steps", "1,2",
-                 "--json", str(report_path), "--plot", str(plot_path)]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--model",
+                str(out / "models/yonos-smoke-x4"),
+                "--hr",
+                str(hr_dir),
+                "--steps",
+                "1,2",
+                "--json",
+                str(report_path),
+                "--plot",
+                str(plot_path),
+            ]
+        )
+        == 0
+    )
     report = json.loads(report_path.read_text())
     entry = report["models"][0]
     assert report["images"] == 2 and entry["scale"] == 4
@@ -82,8 +135,20 @@ def test_eval_on_two_images_writes_json_and_plot(tiny_run, tmp_path):
     assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert entry["looks"] == ["faithful"] and set(entry["strengths"]) == {"0"}  # faithful only: strength 0 only
     assert 0 < entry["strengths"]["0"]["hf_ratio"] and entry["hr"] is None  # no NIQE model, no NIQE
-    assert main(["eval", "--model", str(out / "models/yonos-photo-x4"), "--hr", str(hr_dir),
-                 "--plot-pd", str(tmp_path / "pd.png")]) == 2  # the plot needs NIQE
+    assert (
+        main(
+            [
+                "eval",
+                "--model",
+                str(out / "models/yonos-photo-x4"),
+                "--hr",
+                str(hr_dir),
+                "--plot-pd",
+                str(tmp_path / "pd.png"),
+            ]
+        )
+        == 2
+    )  # the plot needs NIQE
 
 
 def test_model_ids_come_from_the_name_or_the_run_folder():
@@ -125,8 +190,10 @@ def test_quantize_writes_an_int8_package_close_to_the_float_one(tiny_run, tmp_pa
 
     root, photos, out = tiny_run
     source = out / "models" / "yonos-smoke-x4"
-    assert main(["quantize", "--model", str(source), "--calibration", str(photos), "--out", str(tmp_path),
-                 "--tiles", "4"]) == 0
+    assert (
+        main(["quantize", "--model", str(source), "--calibration", str(photos), "--out", str(tmp_path), "--tiles", "4"])
+        == 0
+    )
     quantized = tmp_path / "yonos-smoke-x4"
     manifest = json.loads((quantized / "manifest.json").read_text())
     assert manifest["id"] == "yonos-smoke-x4" and manifest["quantization"]["calibration_tiles"] == 4

@@ -1,8 +1,17 @@
 import pytest
 import torch
 
-from yonos_train.schedule import (LOGSNR_MAX, LOGSNR_MIN, alpha_sigma, diffuse, eps_from_v, logsnr_cosine,
-                                  v_from_x_eps, weighting, x_from_v)
+from yonos_train.schedule import (
+    LOGSNR_MAX,
+    LOGSNR_MIN,
+    alpha_sigma,
+    diffuse,
+    eps_from_v,
+    logsnr_cosine,
+    v_from_x_eps,
+    weighting,
+    x_from_v,
+)
 
 
 def test_logsnr_spans_the_configured_range_and_decreases():

@@ -58,7 +58,8 @@ class PatchDiscriminator(nn.Module):
         strides = [2] * spec.layers + [1]
         self.blocks = nn.ModuleList(
             nn.Conv2d(c_in, c_out, 4, stride=stride, padding=1)
-            for c_in, c_out, stride in zip([3, *widths[:-1]], widths, strides))
+            for c_in, c_out, stride in zip([3, *widths[:-1]], widths, strides, strict=True)
+        )
         self.head = nn.Conv2d(widths[-1], 1, 4, padding=1)
         for conv in [*self.blocks, self.head]:
             nn.init.kaiming_normal_(conv.weight, a=LEAKY_SLOPE, nonlinearity="leaky_relu")
@@ -85,12 +86,15 @@ def generator_adversarial_loss(logits_fake: torch.Tensor) -> torch.Tensor:
 
 def feature_matching_loss(features_fake: list[torch.Tensor], features_real: list[torch.Tensor]) -> torch.Tensor:
     """L_FM = Σ_i E|D_i(x) − D_i(x̂)| over the discriminator's layers i: pix2pixHD eq. 4, our stand-in for LPIPS."""
-    return sum(((fake - real.detach()).abs().mean() for fake, real in zip(features_fake, features_real)),
-               torch.zeros((), device=features_fake[0].device))
+    return sum(
+        ((fake - real.detach()).abs().mean() for fake, real in zip(features_fake, features_real, strict=True)),
+        torch.zeros((), device=features_fake[0].device),
+    )
 
 
-def adaptive_weight(reconstruction: torch.Tensor, adversarial: torch.Tensor, last_layer: torch.Tensor,
-                    disc_weight: float) -> torch.Tensor:
+def adaptive_weight(
+    reconstruction: torch.Tensor, adversarial: torch.Tensor, last_layer: torch.Tensor, disc_weight: float
+) -> torch.Tensor:
     """λ = ‖∇_{G_L} L_rec‖ / (‖∇_{G_L} L_G‖ + 10⁻⁴), clamped to [0, 10⁴], times `disc_weight`, with G_L the decoder's
     last layer: Esser et al. 2021 eq. 7 (LDM's `calculate_adaptive_weight`). Balances the two terms whatever their
     scales, without a hand-tuned weight."""
@@ -102,7 +106,8 @@ def adaptive_weight(reconstruction: torch.Tensor, adversarial: torch.Tensor, las
 
 def last_layer(decoder: nn.Module) -> torch.Tensor:
     """The weight of the decoder's output convolution (LDM's `get_last_layer`)."""
-    head = decoder.correction if isinstance(decoder, SRDecoder) else decoder.decoder.out
+    head = decoder.correction if isinstance(decoder, SRDecoder) else decoder.get_submodule("decoder.out")
+    assert isinstance(head, nn.Conv2d)
     return head.weight
 
 
@@ -113,6 +118,8 @@ class DetailTrainer(nn.Module):
     (`functional_call`), and L_D sees a detached output, so one backward gives each part the gradient of its own loss
     only. A step counter buffer (saved in checkpoints) switches the adversarial term on after `disc_start`.
     """
+
+    step: torch.Tensor
 
     def __init__(self, decoder: nn.Module, spec: DetailSpec, fft_weight: float):
         super().__init__()
@@ -125,17 +132,17 @@ class DetailTrainer(nn.Module):
         fake = self.decoder(z, lr)
         features_real, logits_real = self.discriminator(hr)
         _, logits_detached_fake = self.discriminator(fake.detach())
-        loss = self.decoder_loss(fake, hr, features_real) + hinge_discriminator_loss(logits_real,
-                                                                                     logits_detached_fake)
-        self.step += 1
+        loss = self.decoder_loss(fake, hr, features_real) + hinge_discriminator_loss(logits_real, logits_detached_fake)
+        self.step.add_(1)
         return loss
 
     def decoder_loss(self, fake: torch.Tensor, hr: torch.Tensor, features_real: list[torch.Tensor]) -> torch.Tensor:
         """L1 + FFT + feature matching, plus λ·L_G once the discriminator has had its head start."""
         frozen = {name: p.detach() for name, p in self.discriminator.named_parameters()}
         features_fake, logits_fake = functional_call(self.discriminator, frozen, (fake,))
-        reconstruction = (reconstruction_loss(fake, hr, self.fft_weight)
-                          + self.spec.feature_weight * feature_matching_loss(features_fake, features_real))
+        reconstruction = reconstruction_loss(
+            fake, hr, self.fft_weight
+        ) + self.spec.feature_weight * feature_matching_loss(features_fake, features_real)
         adversarial = generator_adversarial_loss(logits_fake)
         weight = adaptive_weight(reconstruction, adversarial, last_layer(self.decoder), self.spec.disc_weight)
         started = (self.step >= self.spec.disc_start).float()  # a tensor: no host sync on a GPU

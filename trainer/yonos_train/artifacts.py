@@ -41,8 +41,12 @@ def peaks_db(power: torch.Tensor, period: int) -> torch.Tensor:
     for k in range(1, period // 2 + 1):
         f = k * BLOCK // period
         for fy, fx in ((0, f), (f, 0), (f, f), (f, -f)):
-            ring = [power[(fy + dy) % BLOCK, (fx + dx) % BLOCK] for dy in range(-3, 4) for dx in range(-3, 4)
-                    if max(abs(dy), abs(dx)) >= 2 and (fy + dy) % BLOCK and (fx + dx) % BLOCK]
+            ring = [
+                power[(fy + dy) % BLOCK, (fx + dx) % BLOCK]
+                for dy in range(-3, 4)
+                for dx in range(-3, 4)
+                if max(abs(dy), abs(dx)) >= 2 and (fy + dy) % BLOCK and (fx + dx) % BLOCK
+            ]
             ratios.append(float(power[fy % BLOCK, fx % BLOCK]) / max(float(torch.stack(ring).median()), 1e-20))
     return 10 * torch.log10(torch.tensor(ratios).clamp(min=1e-20))
 
@@ -58,6 +62,7 @@ def grid_excess_db(sr_y: torch.Tensor, hr_y: torch.Tensor, scale: int) -> dict[s
             result[name] = 0.0
             continue
         sr_power, hr_power = mean_power(sr_blocks[mask]), mean_power(hr_blocks[mask])
-        result[name] = round(max(float((peaks_db(sr_power, p) - peaks_db(hr_power, p)).max())
-                                 for p in suspect_periods(scale)), 2)
+        result[name] = round(
+            max(float((peaks_db(sr_power, p) - peaks_db(hr_power, p)).max()) for p in suspect_periods(scale)), 2
+        )
     return result

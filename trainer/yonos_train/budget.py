@@ -51,10 +51,10 @@ def load_networks(run: Path, config: Config, scale: int) -> tuple[_AE, UNet, tor
     return ae.eval(), unet.eval(), decoder.eval()
 
 
-
 @torch.no_grad()
-def budget_rows(ae: _AE, unet: UNet, decoder: torch.nn.Module, hr: torch.Tensor, lr: torch.Tensor, scale: int,
-                seed: int) -> dict[str, torch.Tensor]:
+def budget_rows(
+    ae: _AE, unet: UNet, decoder: torch.nn.Module, hr: torch.Tensor, lr: torch.Tensor, scale: int, seed: int
+) -> dict[str, torch.Tensor]:
     """Every row's SR image for one (1,3,H,W) HR image and its LR."""
     z_l = encode_lr(ae.encoder, lr, scale)
     noise = torch.randn(z_l.shape, generator=torch.Generator().manual_seed(seed))
@@ -67,8 +67,9 @@ def budget_rows(ae: _AE, unet: UNet, decoder: torch.nn.Module, hr: torch.Tensor,
     }
 
 
-def error_budget(run: Path, hr_dirs: list[Path], scales: list[int], degradation: str = "bicubic",
-                 crop: int | None = 512) -> dict:
+def error_budget(
+    run: Path, hr_dirs: list[Path], scales: list[int], degradation: str = "bicubic", crop: int | None = 512
+) -> dict:
     config = load_run_config(run)
     report: dict = {"run": str(run), "degradation": degradation, "crop": crop, "rows": list(ROWS), "sets": {}}
     for hr_dir in hr_dirs:
@@ -84,8 +85,9 @@ def error_budget(run: Path, hr_dirs: list[Path], scales: list[int], degradation:
                     p, s = score(sr[0], hr[0], scale)
                     sums[row][0] += p / len(files)
                     sums[row][1] += s / len(files)
-            per_scale[f"x{scale}"] = {row: {"psnr_y": round(v[0], 3), "ssim_y": round(v[1], 4)}
-                                      for row, v in sums.items()}
+            per_scale[f"x{scale}"] = {
+                row: {"psnr_y": round(v[0], 3), "ssim_y": round(v[1], 4)} for row, v in sums.items()
+            }
         report["sets"][hr_dir.name] = per_scale
     return report
 

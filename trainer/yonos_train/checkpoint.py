@@ -14,8 +14,9 @@ from safetensors.torch import load_file, save_file
 log = logging.getLogger(__name__)
 
 
-def save_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None, step: int,
-                    meta: dict | None = None) -> None:
+def save_checkpoint(
+    path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None, step: int, meta: dict | None = None
+) -> None:
     tensors = {f"model.{k}": v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     if optimizer is not None:
         for index, state in optimizer.state_dict()["state"].items():
@@ -28,8 +29,9 @@ def save_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.O
     os.replace(tmp, path)  # a crash mid-write never leaves a truncated checkpoint
 
 
-def load_checkpoint(path: Path, model: torch.nn.Module,
-                    optimizer: torch.optim.Optimizer | None = None) -> tuple[int, dict]:
+def load_checkpoint(
+    path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None = None
+) -> tuple[int, dict]:
     """Restore in place; returns the step the checkpoint was taken at and its metadata."""
     tensors = load_file(str(path))
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import sys
@@ -14,7 +15,7 @@ from .evaluate import DEGRADATIONS
 
 def _scales(text: str) -> tuple[int, ...]:
     scales = tuple(int(s) for s in text.split(","))
-    for previous, current in zip(scales, scales[1:]):
+    for previous, current in itertools.pairwise(scales):
         if current != 2 * previous:
             raise argparse.ArgumentTypeError("each scale must double the previous one, e.g. 2,4,8")
     return scales
@@ -42,20 +43,33 @@ def build_parser() -> argparse.ArgumentParser:
     pipe.add_argument("--scales", type=_scales, help="scale chain, default 2,4,8")
     pipe.add_argument("--preset", default="default", choices=sorted(PRESETS))
     pipe.add_argument("--config", type=Path, help="TOML file overriding preset fields")
-    pipe.add_argument("--name", help="model family name in model ids and labels, yonos-NAME-x4 "
-                                     "(default: the run folder's name)")
-    pipe.add_argument("--direct", action="store_true", default=None,
-                      help="ablation: train each scale with eq. 2 directly, no scale distillation")
-    pipe.add_argument("--plain-decoder", action="store_true", default=None,
-                      help="ablation: fine-tune the paper's plain decoder instead of bicubic + correction")
+    pipe.add_argument(
+        "--name", help="model family name in model ids and labels, yonos-NAME-x4 (default: the run folder's name)"
+    )
+    pipe.add_argument(
+        "--direct",
+        action="store_true",
+        default=None,
+        help="ablation: train each scale with eq. 2 directly, no scale distillation",
+    )
+    pipe.add_argument(
+        "--plain-decoder",
+        action="store_true",
+        default=None,
+        help="ablation: fine-tune the paper's plain decoder instead of bicubic + correction",
+    )
     pipe.add_argument("--ae-from", type=Path, help="reuse the autoencoder of another run folder")
     pipe.add_argument("--unet-from", type=Path, help="reuse the U-Nets of another run folder (decoder ablations)")
-    pipe.add_argument("--init-from", type=Path,
-                      help="fine-tune: start each stage not yet trained from another run's final weights")
+    pipe.add_argument(
+        "--init-from", type=Path, help="fine-tune: start each stage not yet trained from another run's final weights"
+    )
     pipe.add_argument("--device", default="auto", help="auto, cpu or cuda (torchrun sets the rank's GPU)")
     pipe.add_argument("--bf16", default="auto", choices=["auto", "on", "off"])
-    pipe.add_argument("--decoder-loss", choices=["faithful", "detail"],
-                      help="detail: also fine-tune an adversarial decoder and export a faithful and a detailed look")
+    pipe.add_argument(
+        "--decoder-loss",
+        choices=["faithful", "detail"],
+        help="detail: also fine-tune an adversarial decoder and export a faithful and a detailed look",
+    )
     for name in ("ae-steps", "diffusion-steps", "decoder-steps", "detail-steps", "batch", "seed"):
         pipe.add_argument(f"--{name}", type=int)
     pipe.add_argument("--realistic-fraction", type=float)
@@ -66,13 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", type=Path, nargs="+", required=True, help="model package folders")
     ev.add_argument("--hr", type=Path, required=True, help="folder of HR images")
     ev.add_argument("--steps", type=_steps, default=[1], help="comma-separated DDIM step counts, e.g. 1,2,4,16")
-    ev.add_argument("--degradation", default="bicubic",
-                    choices=DEGRADATIONS)
+    ev.add_argument("--degradation", default="bicubic", choices=DEGRADATIONS)
     ev.add_argument("--crop", type=int, help="centre-crop HR images to this size first (faster)")
     ev.add_argument("--json", type=Path, help="write the report here")
     ev.add_argument("--plot", type=Path, help="write a steps-vs-PSNR PNG here")
-    ev.add_argument("--strengths", type=_strengths, help="look strengths to score, 0 = faithful, 1 = detailed"
-                    " (default 0,0.5,1; faithful-only packages: 0)")
+    ev.add_argument(
+        "--strengths",
+        type=_strengths,
+        help="look strengths to score, 0 = faithful, 1 = detailed (default 0,0.5,1; faithful-only packages: 0)",
+    )
     ev.add_argument("--niqe-model", type=Path, help="a NIQE model from `niqe-fit`: adds NIQE to the report")
     ev.add_argument("--plot-pd", type=Path, help="write a PSNR-vs-NIQE (perception–distortion) PNG here")
     fit = sub.add_parser("niqe-fit", help="fit NIQE's natural-scene model on sharp photos")
@@ -89,17 +105,26 @@ def build_parser() -> argparse.ArgumentParser:
     crops = sub.add_parser("crops", help="side-by-side crops: bicubic | each model | HR, as one PNG")
     crops.add_argument("--model", type=Path, nargs="+", required=True, help="model packages of one scale")
     crops.add_argument("--hr", type=Path, required=True, help="one HR photo")
-    crops.add_argument("--box", type=int, nargs=3, required=True, metavar=("TOP", "LEFT", "SIZE"),
-                       help="the crop in HR pixels")
+    crops.add_argument(
+        "--box", type=int, nargs=3, required=True, metavar=("TOP", "LEFT", "SIZE"), help="the crop in HR pixels"
+    )
     crops.add_argument("--degradation", default="jpeg75", choices=DEGRADATIONS)
     crops.add_argument("--zoom", type=int, default=1, help="nearest-neighbour enlargement of every panel")
-    crops.add_argument("--strengths", type=_strengths,
-                       help="two-look models: one panel per look strength (default 0,1: faithful and detailed)")
+    crops.add_argument(
+        "--strengths",
+        type=_strengths,
+        help="two-look models: one panel per look strength (default 0,1: faithful and detailed)",
+    )
     crops.add_argument("--out", type=Path, required=True, help="PNG to write")
     quant = sub.add_parser("quantize", help="write a static int8 copy of exported model packages")
     quant.add_argument("--model", type=Path, nargs="+", required=True, help="float model package folders")
-    quant.add_argument("--calibration", type=Path, nargs="+", required=True,
-                       help="folders of photos to calibrate activation ranges on (training photos)")
+    quant.add_argument(
+        "--calibration",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="folders of photos to calibrate activation ranges on (training photos)",
+    )
     quant.add_argument("--out", type=Path, required=True, help="folder for the int8 packages (same folder names)")
     quant.add_argument("--tiles", type=int, default=24, help="calibration tiles per package")
     return parser
@@ -109,8 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        commands = {"pipeline": _pipeline, "eval": _eval, "niqe-fit": _niqe_fit, "budget": _budget, "crops": _crops,
-                    "quantize": _quantize}
+        commands = {
+            "pipeline": _pipeline,
+            "eval": _eval,
+            "niqe-fit": _niqe_fit,
+            "budget": _budget,
+            "crops": _crops,
+            "quantize": _quantize,
+        }
         return commands[args.command](args)
     except (FileNotFoundError, ValueError) as error:
         print(f"yonos-train: error: {error}", file=sys.stderr)
@@ -122,13 +153,24 @@ def _pipeline(args: argparse.Namespace) -> int:
     from .runtime import setup_runtime
 
     name = model_name(args.name, args.out)
-    config = load_config(args.preset, args.config, scales=args.scales, name=name, direct=args.direct,
-                         plain_decoder=args.plain_decoder, ae_steps=args.ae_steps,
-                         diffusion_steps=args.diffusion_steps, decoder_steps=args.decoder_steps,
-                         batch=args.batch, seed=args.seed, realistic_fraction=args.realistic_fraction,
-                         camera_fraction=args.camera_fraction, data_workers=args.data_workers,
-                         decoder_loss=args.decoder_loss,
-                         detail=None if args.detail_steps is None else {"steps": args.detail_steps})
+    config = load_config(
+        args.preset,
+        args.config,
+        scales=args.scales,
+        name=name,
+        direct=args.direct,
+        plain_decoder=args.plain_decoder,
+        ae_steps=args.ae_steps,
+        diffusion_steps=args.diffusion_steps,
+        decoder_steps=args.decoder_steps,
+        batch=args.batch,
+        seed=args.seed,
+        realistic_fraction=args.realistic_fraction,
+        camera_fraction=args.camera_fraction,
+        data_workers=args.data_workers,
+        decoder_loss=args.decoder_loss,
+        detail=None if args.detail_steps is None else {"steps": args.detail_steps},
+    )
     runtime = setup_runtime(args.device, args.bf16)
     reuse_stages(args.out, args.ae_from, args.unet_from)
     run = prepare_run(config, runtime, args.data, args.val, args.out, args.init_from)
@@ -144,8 +186,9 @@ def _eval(args: argparse.Namespace) -> int:
     if args.plot_pd and not args.niqe_model:
         raise ValueError("--plot-pd needs --niqe-model (NIQE is its axis)")
     niqe_model = NiqeModel.load(args.niqe_model) if args.niqe_model else None
-    report = evaluate(args.model, args.hr, args.steps, args.degradation, args.crop, strengths=args.strengths,
-                      niqe_model=niqe_model)
+    report = evaluate(
+        args.model, args.hr, args.steps, args.degradation, args.crop, strengths=args.strengths, niqe_model=niqe_model
+    )
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:
@@ -184,7 +227,8 @@ def _crops(args: argparse.Namespace) -> int:
     from .crops import crop_panels
 
     crop_panels(args.model, args.hr, tuple(args.box), args.degradation, args.zoom, args.strengths).save(
-        args.out, optimize=True)
+        args.out, optimize=True
+    )
     print(args.out)
     return 0
 

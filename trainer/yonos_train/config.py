@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import tomllib
 
 from .adversarial import DetailSpec
 from .models import AutoencoderSpec, SRHeadSpec, UNetSpec
@@ -39,7 +40,8 @@ class Config:
     # "detail": also fine-tune a second, adversarial decoder from the faithful one, and export both looks
     decoder_loss: str = "faithful"
     detail: DetailSpec = field(default_factory=DetailSpec)
-    hr_tile: int = 768  # preferred output tile side: fastest ×4 on a 2-core CPU (192-px LR tiles: 0.94 s/MP vs 1.08 at 128, 1.04 at 256)
+    # preferred output tile side: fastest ×4 on a 2-core CPU (192-px LR tiles: 0.94 s/MP vs 1.08 at 128, 1.04 at 256)
+    hr_tile: int = 768
     min_lr_tile: int = 128  # smaller LR tiles waste too much on their overlap
     tile_overlap: int = 16
     checkpoint_every: int = 200
@@ -88,7 +90,7 @@ def replace_nested(config: Config, values: dict) -> Config:
         if key not in known:
             raise ValueError(f"unknown config key {key!r}")
         current = getattr(config, key)
-        if dataclasses.is_dataclass(current) and isinstance(value, dict):
+        if dataclasses.is_dataclass(current) and not isinstance(current, type) and isinstance(value, dict):
             changes[key] = dataclasses.replace(current, **{k: _as_tuple(v) for k, v in value.items()})
         else:
             changes[key] = _as_tuple(value)

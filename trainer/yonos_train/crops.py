@@ -19,8 +19,14 @@ from .imaging import resize_like
 LABEL_HEIGHT = 18
 
 
-def crop_panels(models: list[Path], hr_path: Path, box: tuple[int, int, int], degradation: str,
-                zoom: int = 1, strengths: list[float] | None = None) -> Image.Image:
+def crop_panels(
+    models: list[Path],
+    hr_path: Path,
+    box: tuple[int, int, int],
+    degradation: str,
+    zoom: int = 1,
+    strengths: list[float] | None = None,
+) -> Image.Image:
     """`box` = (top, left, size) in HR pixels; the crop's LR is upscaled by every model, a two-look model once per
     strength (default: faithful and detailed side by side)."""
     loaded = [OnnxModel.load(m) for m in models]
@@ -43,7 +49,7 @@ def _sheet(panels: list[tuple[str, torch.Tensor]], zoom: int, title: str) -> Ima
     w, h = images[0].width * zoom, images[0].height * zoom
     sheet = Image.new("RGB", (w * len(images), h + LABEL_HEIGHT), "white")
     draw = ImageDraw.Draw(sheet)
-    for index, ((label, _), image) in enumerate(zip(panels, images)):
+    for index, ((label, _), image) in enumerate(zip(panels, images, strict=True)):
         sheet.paste(image.resize((w, h), Image.Resampling.NEAREST), (index * w, LABEL_HEIGHT))
         draw.text((index * w + 4, 3), label if index else f"{label} ({title})", fill="black")
     return sheet

@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -33,6 +33,7 @@ def scan_images(folders: list[Path]) -> list[Path]:
 
 def split_train_val(files: list[Path], val_fraction: float) -> tuple[list[Path], list[Path]]:
     """Deterministic split by a hash of the file name, stable as files are added."""
+
     def in_val(path: Path) -> bool:
         digest = hashlib.sha1(path.name.encode()).digest()
         return int.from_bytes(digest[:4], "big") / 2**32 < val_fraction
@@ -101,8 +102,14 @@ def center_crops(images: list[np.ndarray], size: int) -> torch.Tensor:
 class BatchStream(IterableDataset):
     """Endless batches of `make_batch(random crops, rng)`, each DataLoader worker with its own seeded stream."""
 
-    def __init__(self, images: list[np.ndarray], crop: int, batch: int,
-                 make_batch: Callable[[torch.Tensor, random.Random], tuple[torch.Tensor, ...]], seed: str):
+    def __init__(
+        self,
+        images: list[np.ndarray],
+        crop: int,
+        batch: int,
+        make_batch: Callable[[torch.Tensor, random.Random], tuple[torch.Tensor, ...]],
+        seed: str,
+    ):
         self.images, self.crop, self.batch, self.make_batch, self.seed = images, crop, batch, make_batch, seed
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
@@ -113,5 +120,11 @@ class BatchStream(IterableDataset):
             yield self.make_batch(sampler.batch(self.batch), rng)
 
     def loader(self, workers: int, pin_memory: bool) -> DataLoader:
-        return DataLoader(self, batch_size=None, num_workers=workers, pin_memory=pin_memory,
-                          prefetch_factor=4 if workers else None, persistent_workers=False)
+        return DataLoader(
+            self,
+            batch_size=None,
+            num_workers=workers,
+            pin_memory=pin_memory,
+            prefetch_factor=4 if workers else None,
+            persistent_workers=False,
+        )

@@ -8,9 +8,9 @@ twice, with a final sinc filter): slightly soft, a little noisy, JPEG-compressed
 
 The teacher's LR (factor s/2) and the student's LR (factor s) must come from the same HR crop with the *same*
 degradation, so that the teacher only differs by seeing more pixels. We therefore draw one parameter set per
-image (`RealisticParams`, `CameraParams`) and replay it at both factors: kernels, noise levels, noise seed, resize ratios, JPEG qualities and the order of
-the final steps are shared; only the final output size differs (and with it the noise field's shape, which is drawn
-from the same seed).
+image (`RealisticParams`, `CameraParams`) and replay it at both factors: kernels, noise levels, noise seed, resize
+ratios, JPEG qualities and the order of the final steps are shared; only the final output size differs (and with
+it the noise field's shape, which is drawn from the same seed).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import math
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,8 +56,9 @@ class CameraParams:
     seed: int
 
 
-def degrade(x_h: torch.Tensor, scale: int, preset: str,
-            params: list[RealisticParams] | list[CameraParams] | None = None) -> torch.Tensor:
+def degrade(
+    x_h: torch.Tensor, scale: int, preset: str, params: Sequence[DegradationParams] | None = None
+) -> torch.Tensor:
     """Degrade a batch of HR images (N,3,H,W in [0,1]) by `scale`. `params` replays camera/realistic draws."""
     if preset == "bicubic":
         return downscale_bicubic(x_h, scale)
@@ -64,7 +66,7 @@ def degrade(x_h: torch.Tensor, scale: int, preset: str,
         raise ValueError(f"unknown degradation preset {preset!r}; expected one of {PRESETS}")
     params = params if params is not None else [SAMPLERS[preset](random.Random()) for _ in range(len(x_h))]
     apply = _apply_camera if preset == "camera" else _apply_realistic
-    return torch.cat([apply(x[None], scale, p) for x, p in zip(x_h, params)])  # type: ignore[arg-type]
+    return torch.cat([apply(x[None], scale, p) for x, p in zip(x_h, params, strict=True)])  # type: ignore[arg-type]
 
 
 def degrade_pair(
@@ -116,7 +118,7 @@ def _apply_camera(x: torch.Tensor, scale: int, p: CameraParams) -> torch.Tensor:
     if p.intermediate is not None:
         ratio = scale ** (-p.intermediate)
         sizes.insert(0, (max(out_w, round(w * ratio)), max(out_h, round(h * ratio))))
-    for size, resample in zip(sizes, p.filters):
+    for size, resample in zip(sizes, p.filters, strict=True):
         image = image.resize(size, resample=Image.Resampling(resample))
     lr = _from_pil(image)
     if p.noise is not None:
@@ -264,4 +266,8 @@ def _bessel_j1(x: np.ndarray) -> np.ndarray:
     return (np.trapezoid(integrand, tau, axis=1) / np.pi).reshape(x.shape)
 
 
-SAMPLERS = {"camera": sample_camera, "realistic": sample_realistic}
+DegradationParams = RealisticParams | CameraParams
+SAMPLERS: dict[str, Callable[[random.Random], DegradationParams]] = {
+    "camera": sample_camera,
+    "realistic": sample_realistic,
+}

@@ -7,7 +7,7 @@ x̂ = α z_t − σ v̂, we get ω(λ)‖x̂ − x̃‖² = (1/σ²)·σ²‖v̂
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -16,8 +16,9 @@ from .schedule import LOGSNR_MAX, LOGSNR_MIN, diffuse, eps_from_v, logsnr_cosine
 Denoiser = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def sample_logsnr(n: int, p_pure_noise: float, generator: torch.Generator | None = None,
-                  device: torch.device | str | None = None) -> torch.Tensor:
+def sample_logsnr(
+    n: int, p_pure_noise: float, generator: torch.Generator | None = None, device: torch.device | str | None = None
+) -> torch.Tensor:
     """t ~ U[0, 1], with a fraction pinned to t = 1, the only point the one-step sampler ever queries."""
     t = torch.rand(n, generator=generator, device=device)
     t = torch.where(torch.rand(n, generator=generator, device=device) < p_pure_noise, torch.ones_like(t), t)

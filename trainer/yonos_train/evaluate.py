@@ -34,12 +34,14 @@ class OnnxModel:
     decoder: ort.InferenceSession
 
     @classmethod
-    def load(cls, directory: Path, threads: int = 0) -> "OnnxModel":
+    def load(cls, directory: Path, threads: int = 0) -> OnnxModel:
         manifest = json.loads((directory / "manifest.json").read_text())
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
-        sessions = {part: ort.InferenceSession(str(directory / name), options, providers=["CPUExecutionProvider"])
-                    for part, name in manifest["files"].items()}
+        sessions = {
+            part: ort.InferenceSession(str(directory / name), options, providers=["CPUExecutionProvider"])
+            for part, name in manifest["files"].items()
+        }
         return cls(directory, manifest, **sessions)
 
     @property
@@ -130,19 +132,32 @@ def load_hr(path: Path, scale: int, crop: int | None) -> torch.Tensor:
     return image[:, :h, :w]
 
 
-def evaluate(models: list[Path], hr_dir: Path, steps: list[int], degradation: str = "bicubic",
-             crop: int | None = None, seed: int = 0, strengths: list[float] | None = None,
-             niqe_model: NiqeModel | None = None) -> dict:
+def evaluate(
+    models: list[Path],
+    hr_dir: Path,
+    steps: list[int],
+    degradation: str = "bicubic",
+    crop: int | None = None,
+    seed: int = 0,
+    strengths: list[float] | None = None,
+    niqe_model: NiqeModel | None = None,
+) -> dict:
     """Every model on every HR image: PSNR/SSIM-Y at each step count (faithful look), and at the first step count
     each strength's PSNR/SSIM-Y, high-frequency energy ratio, NIQE (with a model), artifact check and ΔE00 vs the
     faithful output. A faithful-only package is scored at strength 0 only."""
     files = scan_images([hr_dir])
-    report: dict = {"hr_dir": str(hr_dir), "images": len(files), "degradation": degradation, "crop": crop,
-                    "protocol": "PSNR/SSIM on BT.601 Y, border = scale, LR by antialiased bicubic"
-                    + ("" if degradation == "bicubic" else f", then {degradation} (seeded per image)"),
-                    "hf_ratio": "high-frequency energy over HR's, above the LR's Nyquist frequency (0.5/scale cycles"
-                                " per HR pixel), geometric mean over images",
-                    "niqe_model": niqe_model.facts if niqe_model else None, "models": []}
+    report: dict = {
+        "hr_dir": str(hr_dir),
+        "images": len(files),
+        "degradation": degradation,
+        "crop": crop,
+        "protocol": "PSNR/SSIM on BT.601 Y, border = scale, LR by antialiased bicubic"
+        + ("" if degradation == "bicubic" else f", then {degradation} (seeded per image)"),
+        "hf_ratio": "high-frequency energy over HR's, above the LR's Nyquist frequency (0.5/scale cycles"
+        " per HR pixel), geometric mean over images",
+        "niqe_model": niqe_model.facts if niqe_model else None,
+        "models": [],
+    }
     for directory in models:
         model = OnnxModel.load(directory)
         looks = [a for a in (strengths or DEFAULT_STRENGTHS) if a == 0 or "detailed" in model.looks] or [0.0]
@@ -153,8 +168,16 @@ def evaluate(models: list[Path], hr_dir: Path, steps: list[int], degradation: st
 DEFAULT_STRENGTHS = [0.0, 0.5, 1.0]
 
 
-def evaluate_model(model: OnnxModel, files: list[Path], steps: list[int], strengths: list[float], degradation: str,
-                   crop: int | None, seed: int, niqe_model: NiqeModel | None) -> dict:
+def evaluate_model(
+    model: OnnxModel,
+    files: list[Path],
+    steps: list[int],
+    strengths: list[float],
+    degradation: str,
+    crop: int | None,
+    seed: int,
+    niqe_model: NiqeModel | None,
+) -> dict:
     s = model.scale
     rows: dict[str, list[dict]] = defaultdict(list)
     for index, path in enumerate(files):
@@ -163,20 +186,28 @@ def evaluate_model(model: OnnxModel, files: list[Path], steps: list[int], streng
         rows["bicubic"].append(image_metrics(resize_like(lr[None], s)[0], hr, s, niqe_model))
         if niqe_model is not None:
             rows["hr"].append({"niqe": niqe(hr, niqe_model)})
-        faithful = None
-        for n in steps:
-            sr = torch.from_numpy(model.upscale(lr[None].numpy(), steps=n, seed=seed + index))[0]
-            rows[f"steps/{n}"].append(dict(zip(("psnr_y", "ssim_y"), score(sr, hr, s))))
-            faithful = sr if faithful is None else faithful
+        outputs = [torch.from_numpy(model.upscale(lr[None].numpy(), steps=n, seed=seed + index))[0] for n in steps]
+        for n, sr in zip(steps, outputs, strict=True):
+            rows[f"steps/{n}"].append(dict(zip(("psnr_y", "ssim_y"), score(sr, hr, s), strict=True)))
+        faithful = outputs[0]
         for strength in strengths:
-            sr = faithful if strength == 0 else torch.from_numpy(
-                model.upscale(lr[None].numpy(), steps=steps[0], seed=seed + index, strength=strength))[0]
-            rows[f"strength/{strength:g}"].append(image_metrics(sr, hr, s, niqe_model, None if strength == 0
-                                                                else faithful))
+            sr = (
+                faithful
+                if strength == 0
+                else torch.from_numpy(
+                    model.upscale(lr[None].numpy(), steps=steps[0], seed=seed + index, strength=strength)
+                )[0]
+            )
+            rows[f"strength/{strength:g}"].append(
+                image_metrics(sr, hr, s, niqe_model, None if strength == 0 else faithful)
+            )
     by_strength = {f"{a:g}": summarise(rows[f"strength/{a:g}"]) for a in strengths}
     bicubic = summarise(rows["bicubic"])
     return {
-        "model": model.manifest["id"], "directory": str(model.directory), "scale": s, "looks": model.looks,
+        "model": model.manifest["id"],
+        "directory": str(model.directory),
+        "scale": s,
+        "looks": model.looks,
         "bicubic": bicubic,
         "steps": {str(n): summarise(rows[f"steps/{n}"]) for n in steps},
         # The worst periodic-pattern excess over HR (dB) across the images, faithful look, first step count.
@@ -188,8 +219,9 @@ def evaluate_model(model: OnnxModel, files: list[Path], steps: list[int], streng
     }
 
 
-def image_metrics(sr: torch.Tensor, hr: torch.Tensor, scale: int, niqe_model: NiqeModel | None,
-                  faithful: torch.Tensor | None = None) -> dict:
+def image_metrics(
+    sr: torch.Tensor, hr: torch.Tensor, scale: int, niqe_model: NiqeModel | None, faithful: torch.Tensor | None = None
+) -> dict:
     """Distortion and perception of one output (3,H,W) against its HR: PSNR/SSIM-Y and the high-frequency energy
     ratio on Y with a border of `scale`; NIQE with a model; the grid artifact check on images of a block or more;
     ΔE00 against the faithful output when given."""
@@ -230,7 +262,7 @@ def plot_report(report: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 4))
     for entry in report["models"]:
         steps = sorted(int(n) for n in entry["steps"])
-        line, = ax.plot(steps, [entry["steps"][str(n)]["psnr_y"] for n in steps], marker="o", label=entry["model"])
+        (line,) = ax.plot(steps, [entry["steps"][str(n)]["psnr_y"] for n in steps], marker="o", label=entry["model"])
         ax.axhline(entry["bicubic"]["psnr_y"], color=line.get_color(), linestyle="--", linewidth=0.8)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("DDIM steps")
@@ -260,17 +292,24 @@ def plot_perception_distortion(report: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 4))
     for entry in report["models"]:
         points = sorted(entry["strengths"].items(), key=lambda item: float(item[0]))
-        line, = ax.plot([p["niqe"] for _, p in points], [p["psnr_y"] for _, p in points], marker="o",
-                        label=entry["model"])
+        (line,) = ax.plot(
+            [p["niqe"] for _, p in points], [p["psnr_y"] for _, p in points], marker="o", label=entry["model"]
+        )
         for strength, p in points:
-            ax.annotate(look_label(float(strength)), (p["niqe"], p["psnr_y"]), fontsize=7, xytext=(3, 3),
-                        textcoords="offset points")
+            ax.annotate(
+                look_label(float(strength)),
+                (p["niqe"], p["psnr_y"]),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
         ax.plot(entry["bicubic"]["niqe"], entry["bicubic"]["psnr_y"], marker="s", color=line.get_color())
         ax.axvline(entry["hr"]["niqe"], color=line.get_color(), linestyle="--", linewidth=0.8)
     ax.set_xlabel("NIQE (lower: more natural)")
     ax.set_ylabel("PSNR-Y (dB)")
-    ax.set_title(f"{Path(report['hr_dir']).name}, {report['degradation']} LR (■ bicubic, dashed: HR's NIQE)",
-                 fontsize=8)
+    ax.set_title(
+        f"{Path(report['hr_dir']).name}, {report['degradation']} LR (■ bicubic, dashed: HR's NIQE)", fontsize=8
+    )
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -16,8 +16,11 @@ def throughput(progress: Path, utilisation: Path | None) -> dict:
     if utilisation is not None and utilisation.exists():
         samples = [float(line.split(",")[0]) for line in utilisation.read_text().splitlines() if line.strip()]
         if samples:
-            report["gpu_utilisation_pct"] = {"mean": round(sum(samples) / len(samples), 1), "max": max(samples),
-                                             "samples": len(samples)}
+            report["gpu_utilisation_pct"] = {
+                "mean": round(sum(samples) / len(samples), 1),
+                "max": max(samples),
+                "samples": len(samples),
+            }
     return report
 
 

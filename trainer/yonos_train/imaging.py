@@ -36,6 +36,7 @@ def _no_autocast(device: torch.device) -> contextlib.AbstractContextManager:
 
 def _cubic_weights(t: float, a: float = -0.75) -> list[float]:
     """Keys' cubic convolution weights (PyTorch's A = -0.75) of the 4 taps around a point `t` in [0, 1) past a tap."""
+
     def near(d: float) -> float:
         return ((a + 2) * d - (a + 3)) * d * d + 1
 

@@ -23,15 +23,20 @@ RESIDUAL_DAMPING = 0.1
 def conv3(c_in: int, c_out: int, stride: int = 1) -> nn.Conv2d:
     conv = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1)
     nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
-    nn.init.zeros_(conv.bias)
+    nn.init.zeros_(_bias(conv))
     return conv
 
 
 def zero_conv(c_in: int, c_out: int) -> nn.Conv2d:
     conv = nn.Conv2d(c_in, c_out, 3, padding=1)
     nn.init.zeros_(conv.weight)
-    nn.init.zeros_(conv.bias)
+    nn.init.zeros_(_bias(conv))
     return conv
+
+
+def _bias(conv: nn.Conv2d) -> torch.Tensor:
+    assert conv.bias is not None  # every convolution here is built with a bias
+    return conv.bias
 
 
 class ResBlock(nn.Module):
@@ -67,6 +72,9 @@ class AutoencoderSpec:
 class Encoder(nn.Module):
     """x (N,3,H,W) → z (N,C,H/4,W/4). Space-to-depth first, so no convolution runs at full resolution."""
 
+    latent_mean: torch.Tensor
+    latent_std: torch.Tensor
+
     def __init__(self, spec: AutoencoderSpec):
         super().__init__()
         w0, w1 = spec.widths
@@ -87,6 +95,9 @@ class Encoder(nn.Module):
 
 class Decoder(nn.Module):
     """z (N,C,H/4,W/4) → x (N,3,H,W). Ends in depth-to-space, for the same reason as the encoder."""
+
+    latent_mean: torch.Tensor
+    latent_std: torch.Tensor
 
     def __init__(self, spec: AutoencoderSpec):
         super().__init__()

@@ -43,7 +43,7 @@ class NiqeModel:
             np.savez(f, mean=self.mean, cov=self.cov, patch=self.patch, facts=np.array(json.dumps(self.facts)))
 
     @classmethod
-    def load(cls, path: Path) -> "NiqeModel":
+    def load(cls, path: Path) -> NiqeModel:
         with np.load(path) as data:
             return cls(data["mean"], data["cov"], int(data["patch"]), json.loads(str(data["facts"])))
 
@@ -84,8 +84,9 @@ def aggd_fit(x: torch.Tensor) -> torch.Tensor:
     r_norm = r_hat * (gamma_hat**3 + 1) * (gamma_hat + 1) / (gamma_hat**2 + 1) ** 2
     ratio = torch.exp(2 * torch.lgamma(2 / SHAPES) - torch.lgamma(1 / SHAPES) - torch.lgamma(3 / SHAPES))
     shape = SHAPES[(ratio[None] - r_norm[:, None]).pow(2).argmin(1)]
-    mean = (right - left) * torch.exp(torch.lgamma(2 / shape) - 0.5 * torch.lgamma(1 / shape)
-                                      - 0.5 * torch.lgamma(3 / shape))
+    mean = (right - left) * torch.exp(
+        torch.lgamma(2 / shape) - 0.5 * torch.lgamma(1 / shape) - 0.5 * torch.lgamma(3 / shape)
+    )
     return torch.stack([shape, mean, left**2, right**2], 1)
 
 
@@ -135,8 +136,13 @@ def fit_model(photos: list[Path], patch: int = PATCH) -> NiqeModel:
     features = torch.cat(selected) if selected else torch.zeros(0, 36)
     if len(features) < 2:
         raise ValueError(f"too few sharp {patch}-px patches to fit a NIQE model ({len(features)})")
-    facts = {"photos": [str(p) for p in photos], "images": images, "patches": len(features), "patch": patch,
-             "sharpness_threshold": SHARPNESS_THRESHOLD}
+    facts = {
+        "photos": [str(p) for p in photos],
+        "images": images,
+        "patches": len(features),
+        "patch": patch,
+        "sharpness_threshold": SHARPNESS_THRESHOLD,
+    }
     return NiqeModel(features.mean(0).numpy(), np.cov(features.numpy(), rowvar=False), patch, facts)
 
 

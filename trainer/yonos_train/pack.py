@@ -63,7 +63,8 @@ def _pack_evaluation(datasets: Path, out: Path) -> int:
             w, h = image.size
             left, top = max(0, (w - VAL_CROP) // 2), max(0, (h - VAL_CROP) // 2)
             image.convert("RGB").crop((left, top, left + VAL_CROP, top + VAL_CROP)).save(
-                out / "photos-val" / f"{path.stem}.jpg", quality=95, subsampling=0)
+                out / "photos-val" / f"{path.stem}.jpg", quality=95, subsampling=0
+            )
     return sum(p.stat().st_size for folder in ("set5", "photos-val") for p in (out / folder).iterdir())
 
 

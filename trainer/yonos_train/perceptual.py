@@ -12,8 +12,9 @@ def radial_power(y: torch.Tensor) -> torch.Tensor:
     window = torch.hann_window(h, dtype=torch.float64)[:, None] * torch.hann_window(w, dtype=torch.float64)[None]
     y = y.double() - y.double().mean()
     power = torch.fft.fft2(y * window).abs().pow(2)
-    radius = torch.sqrt(torch.fft.fftfreq(h, dtype=torch.float64)[:, None] ** 2
-                        + torch.fft.fftfreq(w, dtype=torch.float64)[None] ** 2)
+    radius = torch.sqrt(
+        torch.fft.fftfreq(h, dtype=torch.float64)[:, None] ** 2 + torch.fft.fftfreq(w, dtype=torch.float64)[None] ** 2
+    )
     ring = (radius * min(h, w)).round().long()
     inside = radius <= 0.5
     bins = int(ring[inside].max()) + 1
@@ -35,9 +36,10 @@ def srgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
     """sRGB (3, H, W) in [0, 1] → CIELAB (3, H, W) under D65 (IEC 61966-2-1 decoding, then XYZ and CIE 1976 L*a*b*)."""
     rgb = rgb.double().clamp(0, 1)
     linear = torch.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    to_xyz = torch.tensor([[0.4124564, 0.3575761, 0.1804375],
-                           [0.2126729, 0.7151522, 0.0721750],
-                           [0.0193339, 0.1191920, 0.9503041]], dtype=torch.float64)
+    to_xyz = torch.tensor(
+        [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]],
+        dtype=torch.float64,
+    )
     white = torch.tensor([0.95047, 1.0, 1.08883], dtype=torch.float64)[:, None, None]
     xyz = torch.einsum("ij,jhw->ihw", to_xyz, linear) / white
     delta = 6 / 29
@@ -61,11 +63,17 @@ def ciede2000(lab1: torch.Tensor, lab2: torch.Tensor) -> torch.Tensor:
     dh_big = 2 * torch.sqrt(c1p * c2p) * torch.sin(torch.deg2rad(dh / 2))
     l_mean, cp_mean = (l1 + l2) / 2, (c1p + c2p) / 2
     h_sum = h1p + h2p
-    h_mean = torch.where(torch.abs(h1p - h2p) <= 180, h_sum / 2,
-                         torch.where(h_sum < 360, (h_sum + 360) / 2, (h_sum - 360) / 2))
+    h_mean = torch.where(
+        torch.abs(h1p - h2p) <= 180, h_sum / 2, torch.where(h_sum < 360, (h_sum + 360) / 2, (h_sum - 360) / 2)
+    )
     h_mean = torch.where(c1p * c2p == 0, h_sum, h_mean)
-    t = (1 - 0.17 * _cos_deg(h_mean - 30) + 0.24 * _cos_deg(2 * h_mean) + 0.32 * _cos_deg(3 * h_mean + 6)
-         - 0.20 * _cos_deg(4 * h_mean - 63))
+    t = (
+        1
+        - 0.17 * _cos_deg(h_mean - 30)
+        + 0.24 * _cos_deg(2 * h_mean)
+        + 0.32 * _cos_deg(3 * h_mean + 6)
+        - 0.20 * _cos_deg(4 * h_mean - 63)
+    )
     s_l = 1 + 0.015 * (l_mean - 50) ** 2 / torch.sqrt(20 + (l_mean - 50) ** 2)
     s_c = 1 + 0.045 * cp_mean
     s_h = 1 + 0.015 * cp_mean * t

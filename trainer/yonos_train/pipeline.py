@@ -16,8 +16,16 @@ from .config import Config, config_to_dict
 from .data import CropSampler, center_crops, load_images, scan_images, split_train_val
 from .export import export_package
 from .runtime import Runtime
-from .train import (Run, decoder_stage, finetune_decoder, finetune_detail_decoder, save_run_config,
-                    train_autoencoder, train_denoiser, unet_stage)
+from .train import (
+    Run,
+    decoder_stage,
+    finetune_decoder,
+    finetune_detail_decoder,
+    save_run_config,
+    train_autoencoder,
+    train_denoiser,
+    unet_stage,
+)
 
 log = logging.getLogger(__name__)
 VALIDATION_CROPS = 16
@@ -40,8 +48,9 @@ def model_id(config: Config, scale: int) -> str:
     return f"yonos-{config.name}-x{scale}{variant}"
 
 
-def prepare_run(config: Config, runtime: Runtime, data: list[Path], val: list[Path] | None, out: Path,
-                init_from: Path | None = None) -> Run:
+def prepare_run(
+    config: Config, runtime: Runtime, data: list[Path], val: list[Path] | None, out: Path, init_from: Path | None = None
+) -> Run:
     files = scan_images(data)
     if val:
         train_files, val_files = files, scan_images(val)
@@ -53,8 +62,12 @@ def prepare_run(config: Config, runtime: Runtime, data: list[Path], val: list[Pa
     images = load_images(train_files, config.crop)
     val_images = load_images(val_files[:VALIDATION_CROPS], config.crop)
     sampler = CropSampler(images, config.crop, random.Random(config.seed))
-    facts = {"train_dirs": [str(d) for d in data], "val_dirs": [str(d) for d in val or []],
-             "train_images": len(images), "val_images": len(val_images)}
+    facts = {
+        "train_dirs": [str(d) for d in data],
+        "val_dirs": [str(d) for d in val or []],
+        "train_images": len(images),
+        "val_images": len(val_images),
+    }
     if init_from is not None:
         facts["initialised_from"] = str(init_from)
     return Run(config, runtime, out, sampler, center_crops(val_images, config.crop), facts, init_from)
@@ -71,12 +84,24 @@ def run_pipeline(run: Run) -> list[Path]:
         unet = train_denoiser(run, ae, scale, None if config.direct else teacher, direct=config.direct)
         teacher = unet
         decoder = finetune_decoder(run, ae, unet, scale, config.direct)
-        detailed = (finetune_detail_decoder(run, ae, unet, decoder, scale, config.direct)
-                    if config.decoder_loss == "detail" else None)
+        detailed = (
+            finetune_detail_decoder(run, ae, unet, decoder, scale, config.direct)
+            if config.decoder_loss == "detail"
+            else None
+        )
         if run.runtime.is_main:
             directory = run.out / "models" / model_id(config, scale)
-            export_package(config, scale, ae.encoder, unet, decoder, directory, model_id(config, scale),
-                           training_facts(run, scale), detailed=detailed)
+            export_package(
+                config,
+                scale,
+                ae.encoder,
+                unet,
+                decoder,
+                directory,
+                model_id(config, scale),
+                training_facts(run, scale),
+                detailed=detailed,
+            )
             exported.append(directory)
             log.info("exported %s", directory)
     return exported
@@ -89,11 +114,15 @@ def training_facts(run: Run, scale: int) -> dict:
     names.append(decoder_stage(scale, config.direct, config.plain_decoder))
     if config.decoder_loss == "detail":
         names.append(decoder_stage(scale, config.direct, config.plain_decoder, detail=True))
-    stages = {name: json.loads((run.out / name / "done.json").read_text())
-              for name in names if (run.out / name / "done.json").exists()}
+    stages = {
+        name: json.loads((run.out / name / "done.json").read_text())
+        for name in names
+        if (run.out / name / "done.json").exists()
+    }
     return {
         "data": run.data_facts,
-        "method": "direct (eq. 2 at this scale)" if config.direct
+        "method": "direct (eq. 2 at this scale)"
+        if config.direct
         else f"scale distillation {' → '.join(f'×{s}' for s in config.scales if s <= scale)}",
         "decoder": "plain (paper)" if config.plain_decoder else "bicubic + zero-initialised correction",
         "looks": look_facts(config),
@@ -109,22 +138,29 @@ def look_facts(config: Config) -> dict:
     if config.decoder_loss != "detail":
         return {"faithful": faithful}
     d = config.detail
-    return {"faithful": faithful, "detailed": {
-        "initialised_from": "the faithful decoder",
-        "loss": f"L1 + FFT + {d.feature_weight} × discriminator feature matching (pix2pixHD eq. 4, in place of LPIPS:"
-                " no pretrained network available) + λ × hinge adversarial loss, λ adaptive (Esser et al. eq. 7)"
-                f" × {d.disc_weight}",
-        "discriminator": f"PatchGAN (pix2pix), {d.layers} stride-2 levels from width {d.width}, no normalisation,"
-                         " trained from scratch",
-        "disc_start": d.disc_start, "steps": d.steps, "lr": d.lr, "adam_betas": list(d.betas),
-    }}
+    return {
+        "faithful": faithful,
+        "detailed": {
+            "initialised_from": "the faithful decoder",
+            "loss": f"L1 + FFT + {d.feature_weight} × discriminator feature matching (pix2pixHD eq. 4,"
+            " in place of LPIPS: no pretrained network available) + λ × hinge adversarial loss,"
+            f" λ adaptive (Esser et al. eq. 7) × {d.disc_weight}",
+            "discriminator": f"PatchGAN (pix2pix), {d.layers} stride-2 levels from width {d.width}, no normalisation,"
+            " trained from scratch",
+            "disc_start": d.disc_start,
+            "steps": d.steps,
+            "lr": d.lr,
+            "adam_betas": list(d.betas),
+        },
+    }
 
 
 def _hardware(runtime: Runtime) -> str:
     if runtime.device.type == "cuda":
         return f"{runtime.world_size}× {torch.cuda.get_device_name(runtime.device)}"
     return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads" + (
-        ", bf16 autocast" if runtime.bf16 else "")
+        ", bf16 autocast" if runtime.bf16 else ""
+    )
 
 
 def reuse_stages(out: Path, ae_from: Path | None, unet_from: Path | None) -> None:

@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import torch
-from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
-                                      quantize_static)
+from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 
 from .data import load_images, scan_images
 from .diffusion import ddim_sample
@@ -33,8 +32,9 @@ class _Feeds(CalibrationDataReader):
         return next(self._feeds, None)
 
 
-def calibration_tiles(folders: list[Path], scale: int, tile: int, multiple: int, count: int,
-                      seed: int = 0) -> list[np.ndarray]:
+def calibration_tiles(
+    folders: list[Path], scale: int, tile: int, multiple: int, count: int, seed: int = 0
+) -> list[np.ndarray]:
     """`count` random LR tiles (1, 3, t, t) in [0, 1], t = the package's tile or less for small photos:
     HR crops of t·scale px, bicubic-downscaled as in training."""
     rng = random.Random(seed)
@@ -44,7 +44,7 @@ def calibration_tiles(folders: list[Path], scale: int, tile: int, multiple: int,
         image = images[index % len(images)]
         side = min(tile, min(image.shape[:2]) // scale // multiple * multiple) * scale
         y, x = rng.randrange(image.shape[0] - side + 1), rng.randrange(image.shape[1] - side + 1)
-        hr = torch.from_numpy(image[y:y + side, x:x + side].copy()).permute(2, 0, 1)[None].float() / 255
+        hr = torch.from_numpy(image[y : y + side, x : x + side].copy()).permute(2, 0, 1)[None].float() / 255
         tiles.append(downscale_bicubic(hr, scale).numpy())
     return tiles
 
@@ -79,15 +79,25 @@ def quantize_package(source: Path, out: Path, calibration: list[Path], tiles: in
     feeds = graph_inputs(model, lr_tiles, seed)
     out.mkdir(parents=True, exist_ok=True)
     for part, name in manifest["files"].items():
-        quantize_static(str(source / name), str(out / name), _Feeds(feeds[part]), quant_format=QuantFormat.QDQ,
-                        per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=CalibrationMethod.MinMax)
+        quantize_static(
+            str(source / name),
+            str(out / name),
+            _Feeds(feeds[part]),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.MinMax,
+        )
         _drop_unused_initializers(out / name)
     for extra in source.iterdir():
         if extra.name not in manifest["files"].values() and extra.name != "manifest.json" and extra.is_file():
             shutil.copy2(extra, out / extra.name)
-    manifest["quantization"] = {"scheme": SCHEME, "calibration_tiles": len(lr_tiles),
-                                "calibration_data": [str(folder) for folder in calibration]}
+    manifest["quantization"] = {
+        "scheme": SCHEME,
+        "calibration_tiles": len(lr_tiles),
+        "calibration_data": [str(folder) for folder in calibration],
+    }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 

@@ -50,7 +50,8 @@ def _bf16_supported(device: torch.device) -> bool:
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     # bf16 autocast only pays off on CPUs with native bf16 (AVX-512 BF16 / AMX); elsewhere it is slower.
-    return bool(getattr(torch.backends.mkldnn, "is_available", lambda: False)()) and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    mkldnn = bool(getattr(torch.backends.mkldnn, "is_available", lambda: False)())
+    return mkldnn and torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 
 def all_reduce_mean(value: torch.Tensor, runtime: Runtime) -> torch.Tensor:

@@ -12,14 +12,15 @@ import math
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel
 
+from .adversarial import DetailTrainer
 from .checkpoint import load_checkpoint, load_matching_weights, load_weights, save_checkpoint
 from .config import Config, config_to_dict
 from .data import BatchStream, CropSampler
@@ -27,7 +28,6 @@ from .degrade import degrade_pair
 from .diffusion import ddim_sample, distillation_loss, raw_target_loss, sample_logsnr
 from .imaging import resize_like
 from .losses import psnr_y, reconstruction_loss
-from .adversarial import DetailTrainer
 from .models import Decoder, Encoder, PlainDecoder, SRDecoder, UNet
 from .progress import Progress
 from .runtime import Runtime, all_reduce_mean
@@ -73,9 +73,18 @@ def decoder_stage(scale: int, direct: bool, plain: bool, detail: bool = False) -
     return f"decoder-{'detail-' if detail else ''}{'plain-' if plain else ''}{'direct-' if direct else ''}x{scale}"
 
 
-def run_stage(run: Run, stage: str, model: nn.Module, make_batch: MakeBatch, step_fn: StepFn, steps: int,
-              lr: float, validate: Callable[[], dict[str, float]],
-              finalize: Callable[[], None] | None = None, betas: tuple[float, float] = (0.9, 0.999)) -> None:
+def run_stage(
+    run: Run,
+    stage: str,
+    model: nn.Module,
+    make_batch: MakeBatch,
+    step_fn: StepFn,
+    steps: int,
+    lr: float,
+    validate: Callable[[], dict[str, float]],
+    finalize: Callable[[], None] | None = None,
+    betas: tuple[float, float] = (0.9, 0.999),
+) -> None:
     """The shared loop: Adam with warmup + cosine decay, grad clipping, checkpoints, validation, progress.
 
     Batches are made by `make_batch` in DataLoader workers (pinned, copied to the device without blocking), and
@@ -87,9 +96,10 @@ def run_stage(run: Run, stage: str, model: nn.Module, make_batch: MakeBatch, ste
     rt = run.runtime
     if final.exists():
         load_weights(final, model)
-        model.to(rt.device, memory_format=torch.channels_last)  # a reused stage feeds later ones on this device
+        # A reused stage feeds later ones on this device. (torch's stubs omit `memory_format` from Module.to.)
+        model.to(rt.device, memory_format=torch.channels_last)  # type: ignore[call-overload]
         return
-    model.to(rt.device, memory_format=torch.channels_last).train()
+    model.to(rt.device, memory_format=torch.channels_last).train()  # type: ignore[call-overload]
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=lr, betas=betas)
     checkpoint = stage_dir / "checkpoint.safetensors"
@@ -100,8 +110,13 @@ def run_stage(run: Run, stage: str, model: nn.Module, make_batch: MakeBatch, ste
     trained = DistributedDataParallel(model) if rt.world_size > 1 else model
     torch.manual_seed(run.config.seed * 1000 + rt.rank + start)
     # A fresh stream per (seed, rank, resume point): a resumed run does not replay the crops it already saw.
-    batches = BatchStream(run.sampler.images, run.config.crop, max(1, run.config.batch // rt.world_size),
-                          make_batch, f"{run.config.seed}/{rt.rank}/{start}/{stage}")
+    batches = BatchStream(
+        run.sampler.images,
+        run.config.crop,
+        max(1, run.config.batch // rt.world_size),
+        make_batch,
+        f"{run.config.seed}/{rt.rank}/{start}/{stage}",
+    )
     loader = iter(batches.loader(run.data_workers(), pin_memory=rt.device.type == "cuda"))
     progress = Progress(run.out / "progress.jsonl", stage, start, steps, enabled=rt.is_main)
     loss_sum, loss_count = torch.zeros((), device=rt.device), 0
@@ -137,8 +152,9 @@ def run_stage(run: Run, stage: str, model: nn.Module, make_batch: MakeBatch, ste
     if rt.is_main:
         elapsed = round(elapsed_before + time.monotonic() - started, 1)
         save_checkpoint(final, model, None, steps, {"elapsed_s": elapsed})
-        (stage_dir / "done.json").write_text(json.dumps({"steps": steps, "elapsed_s": elapsed,
-                                                          "device": str(rt.device), "world_size": rt.world_size}))
+        (stage_dir / "done.json").write_text(
+            json.dumps({"steps": steps, "elapsed_s": elapsed, "device": str(rt.device), "world_size": rt.world_size})
+        )
 
 
 def _lr_factor(step: int, steps: int, warmup: int = 100) -> float:
@@ -174,8 +190,17 @@ def train_autoencoder(run: Run) -> Autoencoder:
             hr = run.to_device(run.val_hr)
             return {"recon_psnr_y": psnr_y(ae(hr), hr)}
 
-    run_stage(run, ae_stage(), ae, hr_only, step, config.ae_steps, config.ae_lr, validate,
-              finalize=lambda: set_latent_statistics(run, ae))
+    run_stage(
+        run,
+        ae_stage(),
+        ae,
+        hr_only,
+        step,
+        config.ae_steps,
+        config.ae_lr,
+        validate,
+        finalize=lambda: set_latent_statistics(run, ae),
+    )
     return ae.eval().requires_grad_(False)
 
 
@@ -205,8 +230,11 @@ def mixed_degradation(config: Config, scale: int, teacher: bool) -> MakeBatch:
     def make(hr: torch.Tensor, rng: random.Random) -> Batch:
         n_realistic = round(len(hr) * config.realistic_fraction)
         n_camera = round(len(hr) * config.camera_fraction)
-        parts = [(hr[:n_realistic], "realistic"), (hr[n_realistic : n_realistic + n_camera], "camera"),
-                 (hr[n_realistic + n_camera :], "bicubic")]
+        parts = [
+            (hr[:n_realistic], "realistic"),
+            (hr[n_realistic : n_realistic + n_camera], "camera"),
+            (hr[n_realistic + n_camera :], "bicubic"),
+        ]
         pairs = [degrade_pair(x, scale, preset, rng, teacher) for x, preset in parts if len(x)]
         lr = torch.cat([p[0] for p in pairs])
         return (hr, lr, torch.cat([p[1] for p in pairs])) if teacher else (hr, lr)  # type: ignore[misc]
@@ -230,9 +258,16 @@ def train_denoiser(run: Run, ae: Autoencoder, scale: int, teacher: UNet | None, 
     def validate() -> dict[str, float]:
         return validate_one_step(run, ae, student, None, scale)
 
-    run_stage(run, unet_stage(scale, direct), student, mixed_degradation(config, scale, teacher is not None),
-              denoiser_step(config, ae.encoder, scale, teacher), config.diffusion_steps, config.diffusion_lr,
-              validate)
+    run_stage(
+        run,
+        unet_stage(scale, direct),
+        student,
+        mixed_degradation(config, scale, teacher is not None),
+        denoiser_step(config, ae.encoder, scale, teacher),
+        config.diffusion_steps,
+        config.diffusion_lr,
+        validate,
+    )
     return student.eval().requires_grad_(False)
 
 
@@ -261,8 +296,13 @@ def validate_one_step(run: Run, ae: Autoencoder, unet: UNet, decoder: nn.Module 
     hr = run.to_device(run.val_hr)
     lr = run.to_device(degrade_pair(hr.cpu(), scale, "bicubic", random.Random(0), teacher=False)[0])
     factor = run.config.ae.factor
-    noise = torch.randn(hr.shape[0], run.config.ae.latent_channels, hr.shape[2] // factor, hr.shape[3] // factor,
-                        generator=torch.Generator().manual_seed(0)).to(hr.device)
+    noise = torch.randn(
+        hr.shape[0],
+        run.config.ae.latent_channels,
+        hr.shape[2] // factor,
+        hr.shape[3] // factor,
+        generator=torch.Generator().manual_seed(0),
+    ).to(hr.device)
     z = ddim_sample(unet, encode_lr(ae.encoder, lr, scale), noise, steps=1)
     sr = decoder(z, lr) if decoder is not None else ae.decoder(z)
     return {
@@ -286,9 +326,16 @@ def finetune_decoder(run: Run, ae: Autoencoder, unet: UNet, scale: int, direct: 
     def validate() -> dict[str, float]:
         return validate_one_step(run, ae, unet, decoder, scale)
 
-    run_stage(run, decoder_stage(scale, direct, config.plain_decoder), decoder,
-              mixed_degradation(config, scale, teacher=False), decoder_step(config, ae.encoder, unet, scale),
-              config.decoder_steps, config.decoder_lr, validate)
+    run_stage(
+        run,
+        decoder_stage(scale, direct, config.plain_decoder),
+        decoder,
+        mixed_degradation(config, scale, teacher=False),
+        decoder_step(config, ae.encoder, unet, scale),
+        config.decoder_steps,
+        config.decoder_lr,
+        validate,
+    )
     return decoder.eval().requires_grad_(False)
 
 
@@ -302,8 +349,9 @@ def decoder_step(config: Config, encoder: Encoder, unet: UNet, scale: int) -> St
     return step
 
 
-def finetune_detail_decoder(run: Run, ae: Autoencoder, unet: UNet, faithful: nn.Module, scale: int,
-                            direct: bool) -> nn.Module:
+def finetune_detail_decoder(
+    run: Run, ae: Autoencoder, unet: UNet, faithful: nn.Module, scale: int, direct: bool
+) -> nn.Module:
     """The detailed look: a copy of the faithful decoder fine-tuned against a discriminator (see adversarial.py)."""
     config = run.config
     decoder = build_decoder(config, ae, scale)
@@ -313,9 +361,17 @@ def finetune_detail_decoder(run: Run, ae: Autoencoder, unet: UNet, faithful: nn.
     def validate() -> dict[str, float]:
         return validate_one_step(run, ae, unet, decoder, scale)
 
-    run_stage(run, decoder_stage(scale, direct, config.plain_decoder, detail=True), trainer,
-              mixed_degradation(config, scale, teacher=False), detail_step(ae.encoder, unet, scale),
-              config.detail.steps, config.detail.lr, validate, betas=config.detail.betas)
+    run_stage(
+        run,
+        decoder_stage(scale, direct, config.plain_decoder, detail=True),
+        trainer,
+        mixed_degradation(config, scale, teacher=False),
+        detail_step(ae.encoder, unet, scale),
+        config.detail.steps,
+        config.detail.lr,
+        validate,
+        betas=config.detail.betas,
+    )
     return decoder.eval().requires_grad_(False)
 
 
@@ -340,4 +396,3 @@ def save_run_config(run: Run) -> None:
     if run.runtime.is_main:
         run.out.mkdir(parents=True, exist_ok=True)
         (run.out / "config.json").write_text(json.dumps(config_to_dict(run.config), indent=2))
-
