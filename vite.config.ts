@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
 
@@ -7,6 +8,8 @@ export default defineConfig({
   root: 'renderer',
   base: './',
   plugins: [svelte({ configFile: false })],
+  // The renderer's one way into shared code: the browser-safe common/ (eslint forbids the rest).
+  resolve: { alias: { $common: fileURLToPath(new URL('./common', import.meta.url)) } },
   build: {
     outDir: '../dist/renderer',
     emptyOutDir: true,

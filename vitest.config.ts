@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+// Renderer modules under test import common/ as `$common/…`, as Vite builds them.
+const alias = { $common: fileURLToPath(new URL('./common', import.meta.url)) };
+
 export default defineConfig({
+  resolve: { alias },
   test: {
     projects: [
       {

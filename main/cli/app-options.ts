@@ -1,10 +1,10 @@
 /** What the library, jobs and watch commands share: the data directory, the engine options and JSON output. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { YonosApp, type AppOptions } from '../shared/app.js';
-import { deviceSchema, type UpscaleDevice } from '../shared/contract.js';
-import { checkedHandlers } from '../shared/dispatch.js';
-import { createServices } from '../shared/services.js';
-import type { ServiceHandlers } from '../shared/contract.js';
+import { YonosApp, type AppOptions } from '../app/app.js';
+import { deviceSchema, type UpscaleDevice } from '../../common/contract.js';
+import { checkedHandlers } from '../app/dispatch.js';
+import { createServices } from '../app/services.js';
+import type { ServiceHandlers } from '../../common/contract.js';
 import { DamagedDatabaseError, NewerDatabaseError } from '../library/db.js';
 import { WatchesBusyError } from '../watch/manager.js';
 import {
@@ -14,7 +14,7 @@ import {
   ForbiddenError,
   InvalidError,
   NotFoundError,
-} from '../shared/errors.js';
+} from '../../common/errors.js';
 import { usageExitCode } from './usage-exit.js';
 
 export interface DataDirOptions {

@@ -8,7 +8,7 @@ import {
   type ActionsStatus,
   type CliTarget,
 } from '../integration/file-manager-actions.js';
-import { defaultDataDir } from '../shared/data-dir.js';
+import { defaultDataDir } from '../engine/data-dir.js';
 import { addJsonOption, print, type JsonOption } from './app-options.js';
 import { usageExitCode } from './usage-exit.js';
 

@@ -1,7 +1,7 @@
 /** `yonos jobs …`: the background queue without the UI, for people and scripts. */
 import { Command, Option } from 'commander';
-import type { EnqueueRequest, Job, JobSelection, JobState } from '../shared/contract.js';
-import { collisionPolicySchema, jobStateSchema } from '../shared/contract.js';
+import type { EnqueueRequest, Job, JobSelection, JobState } from '../../common/contract.js';
+import { collisionPolicySchema, jobStateSchema } from '../../common/contract.js';
 import {
   addEngineOptions,
   addJsonOption,

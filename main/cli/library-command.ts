@@ -1,9 +1,9 @@
 /** `yonos library …`: the photo library without the UI, for people and scripts. */
 import { Command, Option } from 'commander';
 import { recoverLibrary, RecoverRefusedError } from '../library/recover.js';
-import { defaultDataDir } from '../shared/data-dir.js';
-import type { LibraryQuery, Photo } from '../shared/contract.js';
-import { librarySortSchema, photoStatusSchema } from '../shared/contract.js';
+import { defaultDataDir } from '../engine/data-dir.js';
+import type { LibraryQuery, Photo } from '../../common/contract.js';
+import { librarySortSchema, photoStatusSchema } from '../../common/contract.js';
 import {
   appOptionsFrom,
   dataCommand,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { describeDevice, Engine, type ModelInfo } from '../engine/index.js';
 import { findBuiltInModelsDir, modelSources, scanModels } from '../engine/registry.js';
-import { defaultDataDir } from '../shared/data-dir.js';
+import { defaultDataDir } from '../engine/data-dir.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
 

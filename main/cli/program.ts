@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { appVersion } from '../shared/version.js';
+import { appVersion } from '../../common/version.js';
 import { benchCommand } from './bench-command.js';
 import { evalCommand } from './eval-command.js';
 import { integrateCommand } from './integrate-command.js';

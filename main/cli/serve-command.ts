@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loopbackHost, startWebHost } from '../server/web-host.js';
-import { BusyError, InvalidError } from '../shared/errors.js';
-import { openImage } from '../shared/image-access.js';
+import { BusyError, InvalidError } from '../../common/errors.js';
+import { openImage } from '../library/image-access.js';
 import {
   addEngineOptions,
   appOptionsFrom,

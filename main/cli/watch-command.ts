@@ -1,7 +1,7 @@
 /** `yonos watch <dir>`: headless watch mode, until Ctrl+C or SIGTERM. */
 import { Command } from 'commander';
 import type { OutputFormat } from '../engine/index.js';
-import type { ServiceEvent } from '../shared/contract.js';
+import type { ServiceEvent } from '../../common/contract.js';
 import {
   addEngineOptions,
   addJsonOption,

@@ -8,7 +8,7 @@ import {
   type WebContents,
 } from 'electron';
 import type { Db } from '../library/db.js';
-import { desktopChannels } from '../shared/desktop.js';
+import { desktopChannels } from '../../common/desktop.js';
 
 /** Only files Yonos knows (library photos and their versions) may be revealed. */
 export function isKnownFile(db: Db, file: string): boolean {

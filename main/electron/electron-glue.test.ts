@@ -8,8 +8,8 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { writePhoto } from '../../test/support/images.js';
 import { tempApp, tempDir } from '../../test/support/temp.js';
-import { ipcChannelNames } from '../shared/ipc-channel.js';
-import { createServices } from '../shared/services.js';
+import { ipcChannelNames } from './ipc-channel.js';
+import { createServices } from '../app/services.js';
 
 const electron = vi.hoisted(() => ({
   handlers: new Map<string, (...args: unknown[]) => unknown>(),

@@ -1,8 +1,8 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { channelNames } from '../shared/contract.js';
-import type { ChannelName, ServiceHandlers, YonosEvents } from '../shared/contract.js';
-import { dispatch } from '../shared/dispatch.js';
-import { eventChannel, ipcChannel } from '../shared/ipc-channel.js';
+import { channelNames } from '../../common/contract.js';
+import type { ChannelName, ServiceHandlers, YonosEvents } from '../../common/contract.js';
+import { dispatch } from '../app/dispatch.js';
+import { eventChannel, ipcChannel } from './ipc-channel.js';
 
 /**
  * Registers one `ipcMain.handle` per contract channel. Only frames showing our

@@ -14,10 +14,10 @@ import {
 import { LaunchBatchRunner } from '../launch/launch-batch-runner.js';
 import { DamagedDatabaseError } from '../library/db.js';
 import { recoverLibrary, RecoverRefusedError } from '../library/recover.js';
-import { YonosApp } from '../shared/app.js';
-import { recordRunningApp } from '../shared/app-instance.js';
-import type { ServiceHandlers } from '../shared/contract.js';
-import { createServices } from '../shared/services.js';
+import { YonosApp } from '../app/app.js';
+import { recordRunningApp } from '../integration/app-instance.js';
+import type { ServiceHandlers } from '../../common/contract.js';
+import { createServices } from '../app/services.js';
 import {
   chooseImportFolders,
   registerDesktopHandlers,

@@ -6,8 +6,8 @@
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import type { Db } from '../library/db.js';
-import { mediaScheme } from '../shared/desktop.js';
-import { openImage, type OpenedImage } from '../shared/image-access.js';
+import { mediaScheme } from '../../common/desktop.js';
+import { openImage, type OpenedImage } from '../library/image-access.js';
 
 /** Must run before the app is ready. */
 export function registerMediaScheme(): void {

@@ -5,9 +5,9 @@
  * subscription to the backend's events. The main process validates arguments.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import type { ServiceEvent, YonosApi, YonosEvents } from '../shared/contract.js';
-import { desktopChannels, type DesktopApi } from '../shared/desktop.js';
-import { eventChannel, ipcChannel, ipcChannelNames } from '../shared/ipc-channel.js';
+import type { ServiceEvent, YonosApi, YonosEvents } from '../../common/contract.js';
+import { desktopChannels, type DesktopApi } from '../../common/desktop.js';
+import { eventChannel, ipcChannel, ipcChannelNames } from './ipc-channel.js';
 
 const api = Object.fromEntries(
   ipcChannelNames.map((name) => [

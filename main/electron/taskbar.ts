@@ -1,7 +1,7 @@
 /** Taskbar/dock progress while jobs run, and a notification when a batch of work ends. */
 import { Notification, type BrowserWindow } from 'electron';
 import type { JobQueue } from '../jobs/queue.js';
-import type { YonosEvents } from '../shared/contract.js';
+import type { YonosEvents } from '../../common/contract.js';
 
 export function trackQueueProgress(
   events: YonosEvents,

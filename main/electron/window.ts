@@ -1,6 +1,6 @@
 /** The app window's security settings: isolated sandboxed renderer, strict CSP, no navigation. */
 import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
-import { mediaScheme } from '../shared/desktop.js';
+import { mediaScheme } from '../../common/desktop.js';
 
 /** Scripts and styles from the app only; images also from thumbnails (data:) and the media protocol. */
 export const contentSecurityPolicy = [

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { appVersion } from '../shared/version.js';
+import { appVersion } from '../../common/version.js';
 import { Engine, pipelineDepth } from './engine.js';
 import { syntheticPhoto } from './synthetic.js';
 import type { EngineOptions, Scale, StageTimings, UpscaleResult } from './types.js';

@@ -15,7 +15,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appVersion } from '../shared/version.js';
+import { appVersion } from '../../common/version.js';
 import { simulatedAdapterName, simulatedGpu } from './diagnostics-env.js';
 import { firstLine, isCudaProviderInstalled } from './providers.js';
 import { bundledEntryUrl } from './worker-url.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { defaultDataDir } from '../shared/data-dir.js';
+import { defaultDataDir } from './data-dir.js';
 import { isSameFile } from './output-path.js';
 import {
   findBuiltInModelsDir,

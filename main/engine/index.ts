@@ -34,4 +34,4 @@ export {
   type UpscaleProgress,
   type UpscaleResult,
 } from './types.js';
-export { defaultDataDir } from '../shared/data-dir.js';
+export { defaultDataDir } from './data-dir.js';

@@ -6,7 +6,7 @@
  * formats (it writes no EXIF to TIFF).
  */
 import sharp from 'sharp';
-import { appVersion } from '../shared/version.js';
+import { appVersion } from '../../common/version.js';
 
 export const markerNamespace = 'http://ns.yonos.org/output/1.0/';
 

@@ -4,8 +4,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { defaultNameTemplate, nameTemplateProblem } from '../shared/contract.js';
-import { InvalidError } from '../shared/errors.js';
+import { defaultNameTemplate, nameTemplateProblem } from '../../common/contract.js';
+import { InvalidError } from '../../common/errors.js';
 import type { OutputFormat } from './types.js';
 
 export { defaultNameTemplate };

@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { ActionState, FileManagerId, IntegrationStatus } from '../shared/contract.js';
+import type { ActionState, FileManagerId, IntegrationStatus } from '../../common/contract.js';
 import {
   dolphinServiceMenu,
   nautilusScripts,

@@ -5,7 +5,7 @@
  * them), else the yonos CLI runs with desktop notifications, else the app is
  * started (it shows a progress window and quits when done).
  */
-import { appPidFile } from '../shared/app-instance.js';
+import { appPidFile } from './app-instance.js';
 import { shellWord } from './quoting.js';
 
 /** The yonos CLI: a Node and the bundled yonos.mjs, both absolute. */

@@ -6,8 +6,8 @@
  * photo's estimate is its output megapixels times that speed.
  */
 import type { Db } from '../library/db.js';
-import type { JobDetail, PhotosEstimate, Speed } from '../shared/contract.js';
-import { jobSettingsSchema } from '../shared/contract.js';
+import type { JobDetail, PhotosEstimate, Speed } from '../../common/contract.js';
+import { jobSettingsSchema } from '../../common/contract.js';
 import type { LiveProgress } from './live-progress.js';
 
 interface Sample {

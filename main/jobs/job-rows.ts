@@ -7,9 +7,9 @@ import type {
   JobState,
   JobsQuery,
   UpscaleDevice,
-} from '../shared/contract.js';
-import { jobSchema, jobSettingsSchema, jobStateSchema } from '../shared/contract.js';
-import { NotFoundError } from '../shared/errors.js';
+} from '../../common/contract.js';
+import { jobSchema, jobSettingsSchema, jobStateSchema } from '../../common/contract.js';
+import { NotFoundError } from '../../common/errors.js';
 
 export interface JobRow {
   id: number;

@@ -3,8 +3,8 @@
  * so a client that (re)connects learns at once how far the running job is
  * instead of waiting for its next tile, and estimates can use its pace.
  */
-import type { JobProgress } from '../shared/contract.js';
-import type { EventBus } from '../shared/events.js';
+import type { JobProgress } from '../../common/contract.js';
+import type { EventBus } from '../../common/events.js';
 
 export interface LiveJobProgress extends JobProgress {
   /** When this progress was reported (ms since the epoch). */

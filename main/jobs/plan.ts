@@ -9,8 +9,8 @@ import { defaultNameTemplate, resolveOutputPath } from '../engine/output-path.js
 import { validateUpscaleOptions } from '../engine/upscale-options.js';
 import type { Library } from '../library/library.js';
 import { findPhotos } from '../library/photo-files.js';
-import type { EnqueueRequest, JobSettings } from '../shared/contract.js';
-import { fileErrorMessage } from '../shared/errors.js';
+import type { EnqueueRequest, JobSettings } from '../../common/contract.js';
+import { fileErrorMessage } from '../../common/errors.js';
 import type { NewJob } from './queue.js';
 
 export interface PlannedBatch {

@@ -13,9 +13,9 @@ import type {
   JobsQuery,
   QueueStatus,
   UpscaleDevice,
-} from '../shared/contract.js';
-import type { EventBus } from '../shared/events.js';
-import { leaseExpiry, leaseHolds, type LeaseOwner, type OwnerCheck } from '../shared/leases.js';
+} from '../../common/contract.js';
+import type { EventBus } from '../../common/events.js';
+import { leaseExpiry, leaseHolds, type LeaseOwner, type OwnerCheck } from '../library/leases.js';
 import type { Db } from '../library/db.js';
 import {
   countJobs,

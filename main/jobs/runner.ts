@@ -8,8 +8,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import { formatFromPath, resolveOutputPath } from '../engine/output-path.js';
 import type { Engine, EngineOptions, UpscaleProgress } from '../engine/index.js';
-import type { UpscaleDevice } from '../shared/contract.js';
-import type { EventBus } from '../shared/events.js';
+import type { UpscaleDevice } from '../../common/contract.js';
+import type { EventBus } from '../../common/events.js';
 import type { FinishedOutput, JobQueue, QueuedJob } from './queue.js';
 import { removeStaleTempFiles } from './temp-files.js';
 

@@ -4,7 +4,7 @@
  * batch once this says the batch is over.
  */
 import type { JobQueue } from '../jobs/queue.js';
-import type { Job, JobState, YonosEvents } from '../shared/contract.js';
+import type { Job, JobState, YonosEvents } from '../../common/contract.js';
 
 export interface BatchProgress {
   batchId: number;

@@ -6,8 +6,8 @@
  * (its error stays readable until the window is closed) or the user opened the
  * library window. The windows and dialogs are the host's (Electron's) part.
  */
-import type { ServiceHandlers } from '../shared/contract.js';
-import type { YonosApp } from '../shared/app.js';
+import type { ServiceHandlers } from '../../common/contract.js';
+import type { YonosApp } from '../app/app.js';
 import { trackBatch } from './batch-tracker.js';
 import type { LaunchBatch } from './launch-batcher.js';
 

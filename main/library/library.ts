@@ -15,10 +15,10 @@ import type {
   PhotoStatus,
   RefreshReport,
   Version,
-} from '../shared/contract.js';
-import { fileErrorMessage, NotFoundError } from '../shared/errors.js';
-import type { EventBus } from '../shared/events.js';
-import { readLibraryFile } from '../shared/image-access.js';
+} from '../../common/contract.js';
+import { fileErrorMessage, NotFoundError } from '../../common/errors.js';
+import type { EventBus } from '../../common/events.js';
+import { readLibraryFile } from './image-access.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { findPhotos, readPhotoFacts, type PhotoFacts } from './photo-files.js';

@@ -4,8 +4,8 @@
  * covering (key, id) index, alone and behind folder and status.
  */
 import path from 'node:path';
-import type { LibraryQuery } from '../shared/contract.js';
-import { InvalidError } from '../shared/errors.js';
+import type { LibraryQuery } from '../../common/contract.js';
+import { InvalidError } from '../../common/errors.js';
 
 const sortColumns = { date: 'sort_date', name: 'name', imported: 'imported_at' } as const;
 

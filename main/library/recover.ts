@@ -6,7 +6,7 @@
  * writing to the file set aside) and when the database is not damaged.
  */
 import { existsSync } from 'node:fs';
-import { dataDirUsers } from '../shared/data-dir-users.js';
+import { dataDirUsers } from './data-dir-users.js';
 import { listBackups } from './backups.js';
 import { databasePath, databaseProblem, placeCopy, setAsideDamagedDatabase } from './db.js';
 

@@ -8,7 +8,7 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { BusyError, InvalidError } from '../shared/errors.js';
+import { BusyError, InvalidError } from '../../common/errors.js';
 
 export interface BindHost {
   /** Canonical address to listen on (IPv6 without brackets). */

@@ -22,8 +22,8 @@ import {
   type ServiceEvent,
   type ServiceHandlers,
   type YonosEvents,
-} from '../shared/contract.js';
-import { dispatch } from '../shared/dispatch.js';
+} from '../../common/contract.js';
+import { dispatch } from '../app/dispatch.js';
 import {
   BusyError,
   ConflictError,
@@ -31,8 +31,8 @@ import {
   ForbiddenError,
   InvalidError,
   NotFoundError,
-} from '../shared/errors.js';
-import type { OpenedImage } from '../shared/image-access.js';
+} from '../../common/errors.js';
+import type { OpenedImage } from '../library/image-access.js';
 
 export const loopbackHost = '127.0.0.1';
 

@@ -4,9 +4,9 @@
  * every file twice): it holds the `watches` lease while any watcher runs.
  */
 import { stat } from 'node:fs/promises';
-import type { WatchAdd, WatchFolder } from '../shared/contract.js';
-import { ConflictError, fileErrorMessage, InvalidError } from '../shared/errors.js';
-import type { NamedLeases } from '../shared/leases.js';
+import type { WatchAdd, WatchFolder } from '../../common/contract.js';
+import { ConflictError, fileErrorMessage, InvalidError } from '../../common/errors.js';
+import type { NamedLeases } from '../library/leases.js';
 import type { WatchStore } from './store.js';
 import { FolderWatcher, type WatcherDeps } from './watcher.js';
 

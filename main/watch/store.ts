@@ -1,9 +1,9 @@
 /** Watch folders as persisted in the library database. */
 import path from 'node:path';
 import type { Db } from '../library/db.js';
-import type { WatchAdd, WatchFolder } from '../shared/contract.js';
-import { outputFormatSchema, scaleSchema } from '../shared/contract.js';
-import { NotFoundError } from '../shared/errors.js';
+import type { WatchAdd, WatchFolder } from '../../common/contract.js';
+import { outputFormatSchema, scaleSchema } from '../../common/contract.js';
+import { NotFoundError } from '../../common/errors.js';
 
 interface WatchRow {
   id: number;

@@ -12,8 +12,8 @@ import { plannedOutput, settingsFor } from '../jobs/plan.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Library } from '../library/library.js';
 import { isIgnoredName, isPhotoFile } from '../library/photo-files.js';
-import type { WatchFolder } from '../shared/contract.js';
-import type { EventBus } from '../shared/events.js';
+import type { WatchFolder } from '../../common/contract.js';
+import type { EventBus } from '../../common/events.js';
 
 export interface WatcherDeps {
   library: Library;

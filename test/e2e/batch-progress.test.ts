@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnqueueResult } from '../../main/shared/contract.js';
+import type { EnqueueResult } from '../../common/contract.js';
 import { writePhoto } from '../support/images.js';
 import { launchChromium } from './chromium.js';
 import { startServe, stopServe, type ServeProcess } from './serve-process.js';

@@ -7,11 +7,11 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { appSettingsSchema, systemInfoSchema } from '../../main/shared/contract.js';
-import { YonosApp } from '../../main/shared/app.js';
-import { openImage, openInsideRoots, parseImageRef } from '../../main/shared/image-access.js';
-import { createServices } from '../../main/shared/services.js';
-import { defaultSettings } from '../../main/shared/settings-store.js';
+import { appSettingsSchema, systemInfoSchema } from '../../common/contract.js';
+import { YonosApp } from '../../main/app/app.js';
+import { openImage, openInsideRoots, parseImageRef } from '../../main/library/image-access.js';
+import { createServices } from '../../main/app/services.js';
+import { defaultSettings } from '../../main/library/settings-store.js';
 import { writePhoto } from '../support/images.js';
 import { fixtureModelsDir, tempApp, tempDir } from '../support/temp.js';
 

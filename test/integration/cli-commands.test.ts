@@ -12,7 +12,7 @@ import {
   jobSchema,
   libraryPageSchema,
   queueStatusSchema,
-} from '../../main/shared/contract.js';
+} from '../../common/contract.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { writePhoto } from '../support/images.js';
 import { fixtureModelsDir, onCleanup, tempDir } from '../support/temp.js';

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod/mini';
-import { jobSchema } from '../../main/shared/contract.js';
+import { jobSchema } from '../../common/contract.js';
 import { jsonLines, runYonos, startYonos } from '../support/cli.js';
 import { writePhoto } from '../support/images.js';
 import { fixtureModelsDir, onCleanup, tempDir } from '../support/temp.js';

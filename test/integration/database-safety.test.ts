@@ -16,7 +16,7 @@ import {
   type Db,
 } from '../../main/library/db.js';
 import { recoverLibrary, RecoverRefusedError } from '../../main/library/recover.js';
-import { YonosApp } from '../../main/shared/app.js';
+import { YonosApp } from '../../main/app/app.js';
 import { tempApp, tempDir } from '../support/temp.js';
 import { waitFor } from '../support/wait.js';
 

@@ -9,9 +9,9 @@ import { readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWebHost, type WebHost } from '../../main/server/web-host.js';
-import type { YonosApp } from '../../main/shared/app.js';
-import { openImage, openInsideRoots } from '../../main/shared/image-access.js';
-import { createServices } from '../../main/shared/services.js';
+import type { YonosApp } from '../../main/app/app.js';
+import { openImage, openInsideRoots } from '../../main/library/image-access.js';
+import { createServices } from '../../main/app/services.js';
 import { writePhoto } from '../support/images.js';
 import { fixtureModelsDir, tempApp, tempDir } from '../support/temp.js';
 

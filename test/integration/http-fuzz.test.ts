@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebHost, type WebHost } from '../../main/server/web-host.js';
-import { YonosApp } from '../../main/shared/app.js';
-import { channelNames, serviceContract, type ChannelName } from '../../main/shared/contract.js';
-import { openImage } from '../../main/shared/image-access.js';
-import { createServices } from '../../main/shared/services.js';
+import { YonosApp } from '../../main/app/app.js';
+import { channelNames, serviceContract, type ChannelName } from '../../common/contract.js';
+import { openImage } from '../../main/library/image-access.js';
+import { createServices } from '../../main/app/services.js';
 import { writePhoto } from '../support/images.js';
 
 const token = 'fuzz-token';

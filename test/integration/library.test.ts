@@ -4,7 +4,7 @@ import { chmod, copyFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { LibraryQuery, Photo } from '../../main/shared/contract.js';
+import type { LibraryQuery, Photo } from '../../common/contract.js';
 import { thumbnailPath } from '../../main/library/thumbnails.js';
 import { headerOnlyPng, writePhoto } from '../support/images.js';
 import { tempApp, tempDir } from '../support/temp.js';

@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { systemInfoSchema } from '../../main/shared/contract.js';
-import { createServices } from '../../main/shared/services.js';
+import { systemInfoSchema } from '../../common/contract.js';
+import { createServices } from '../../main/app/services.js';
 import { jsonLines, runYonos } from '../support/cli.js';
 import { rawImage, rawPixels, smoothPhoto, writeTestImage } from '../support/engine.js';
 import { fixtureModelsDir, tempApp, tempDir } from '../support/temp.js';

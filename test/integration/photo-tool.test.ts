@@ -9,17 +9,17 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { JobProgress, Speed } from '../../main/shared/contract.js';
-import { NotFoundError } from '../../main/shared/errors.js';
+import type { JobProgress, Speed } from '../../common/contract.js';
+import { NotFoundError } from '../../common/errors.js';
 import {
   browseFolder,
   crumbsOf,
   mediaMounts,
   resolveTypedPath,
-} from '../../main/shared/folder-browser.js';
+} from '../../main/library/folder-browser.js';
 import { startWebHost } from '../../main/server/web-host.js';
-import { createServices } from '../../main/shared/services.js';
-import { deviceChoices } from '../../main/shared/system-info.js';
+import { createServices } from '../../main/app/services.js';
+import { deviceChoices } from '../../main/app/system-info.js';
 import { writePhoto } from '../support/images.js';
 import { fixtureModelsDir, onCleanup, tempApp, tempDir } from '../support/temp.js';
 

@@ -2,11 +2,11 @@
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createServices } from '../../main/shared/services.js';
-import type { ServiceEvent } from '../../main/shared/contract.js';
-import { YonosApp } from '../../main/shared/app.js';
-import { ownerIsAlive } from '../../main/shared/data-dir-users.js';
-import { NamedLeases } from '../../main/shared/leases.js';
+import { createServices } from '../../main/app/services.js';
+import type { ServiceEvent } from '../../common/contract.js';
+import { YonosApp } from '../../main/app/app.js';
+import { ownerIsAlive } from '../../main/library/data-dir-users.js';
+import { NamedLeases } from '../../main/library/leases.js';
 import { writePhoto } from '../support/images.js';
 import { abandon } from '../support/jobs.js';
 import { must } from '../support/must.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { YonosApp } from '../../main/shared/app.js';
+import { YonosApp } from '../../main/app/app.js';
 import { photoBuffer, writePhoto } from '../support/images.js';
 import { fixtureModelsDir, onCleanup, tempDir } from '../support/temp.js';
 import { waitFor } from '../support/wait.js';

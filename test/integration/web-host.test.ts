@@ -4,11 +4,11 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { healthReportSchema, serviceEventSchema } from '../../main/shared/contract.js';
-import { YonosApp } from '../../main/shared/app.js';
-import { createServices } from '../../main/shared/services.js';
+import { healthReportSchema, serviceEventSchema } from '../../common/contract.js';
+import { YonosApp } from '../../main/app/app.js';
+import { createServices } from '../../main/app/services.js';
 import { startWebHost, type WebHost } from '../../main/server/web-host.js';
-import { BusyError, InvalidError } from '../../main/shared/errors.js';
+import { BusyError, InvalidError } from '../../common/errors.js';
 import { writePhoto } from '../support/images.js';
 
 const token = 'test-token';

@@ -1,6 +1,6 @@
 /** Plays the job runner's part in tests that are about what happens around it. */
-import type { Job } from '../../main/shared/contract.js';
-import type { YonosApp } from '../../main/shared/app.js';
+import type { Job } from '../../common/contract.js';
+import type { YonosApp } from '../../main/app/app.js';
 
 /** Runs the next queued job to the end; null when none is queued. */
 export function finishNextJob(app: YonosApp, outcome: 'done' | 'failed'): Job | null {

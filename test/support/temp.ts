@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { YonosApp, type AppOptions } from '../../main/shared/app.js';
+import { YonosApp, type AppOptions } from '../../main/app/app.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 

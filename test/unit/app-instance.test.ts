@@ -2,7 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { appPidFile, readRunningAppPid, recordRunningApp } from '../../main/shared/app-instance.js';
+import {
+  appPidFile,
+  readRunningAppPid,
+  recordRunningApp,
+} from '../../main/integration/app-instance.js';
 import { tempDir } from '../support/temp.js';
 
 /** The pid of a process that has exited (pids are reused only after a long while). */

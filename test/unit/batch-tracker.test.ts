@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NewJob } from '../../main/jobs/queue.js';
 import { trackBatch, type BatchProgress } from '../../main/launch/batch-tracker.js';
-import type { YonosApp } from '../../main/shared/app.js';
+import type { YonosApp } from '../../main/app/app.js';
 import { finishNextJob } from '../support/jobs.js';
 import { tempApp } from '../support/temp.js';
 

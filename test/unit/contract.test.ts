@@ -5,10 +5,10 @@ import {
   serviceContract,
   type HealthReport,
   type YonosApi,
-} from '../../main/shared/contract.js';
-import { createApiClient } from '../../main/shared/api-client.js';
-import { ipcChannel, ipcChannelNames } from '../../main/shared/ipc-channel.js';
-import { createHealthReport } from '../../main/shared/services.js';
+} from '../../common/contract.js';
+import { createApiClient } from '../../common/api-client.js';
+import { ipcChannel, ipcChannelNames } from '../../main/electron/ipc-channel.js';
+import { createHealthReport } from '../../main/app/services.js';
 import packageJson from '../../package.json' with { type: 'json' };
 
 describe('the service contract', () => {

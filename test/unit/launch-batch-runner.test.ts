@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { LaunchBatchRunner, type LaunchBatchHost } from '../../main/launch/launch-batch-runner.js';
-import type { YonosApp } from '../../main/shared/app.js';
-import { createServices } from '../../main/shared/services.js';
+import type { YonosApp } from '../../main/app/app.js';
+import { createServices } from '../../main/app/services.js';
 import { finishNextJob } from '../support/jobs.js';
 import { writePhoto } from '../support/images.js';
 import { tempApp, tempDir } from '../support/temp.js';

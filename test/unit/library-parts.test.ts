@@ -5,7 +5,7 @@ import { isTempFileOf } from '../../main/jobs/temp-files.js';
 import { parseExifDate, readExif } from '../../main/library/exif.js';
 import { isIgnoredName, isPhotoFile } from '../../main/library/photo-files.js';
 import { buildPageQuery, decodeCursor, encodeCursor, ftsQuery } from '../../main/library/query.js';
-import { defaultDataDir } from '../../main/shared/data-dir.js';
+import { defaultDataDir } from '../../main/engine/data-dir.js';
 
 describe('EXIF', () => {
   it('parses EXIF dates and refuses blanks', () => {

@@ -4,7 +4,7 @@
  * used to show until the first photo finished).
  */
 import { describe, expect, it } from 'vitest';
-import type { Job, JobDetail } from '../../main/shared/contract.js';
+import type { Job, JobDetail } from '../../common/contract.js';
 import { remainingMs } from '../../renderer/src/lib/jobs.js';
 
 function job(id: number, state: Job['state'], startedAt: number | null = null): Job {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError } from '../../main/shared/errors.js';
+import { ConflictError } from '../../common/errors.js';
 import { WatchesBusyError } from '../../main/watch/manager.js';
 
 describe('a watch request while another process runs the watches', () => {

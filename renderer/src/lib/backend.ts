@@ -4,10 +4,10 @@
  * `window.yonosEvents`; in a browser opened by `yonos serve` the same contract
  * goes over HTTP with the page's token and the events over a WebSocket.
  */
-import { createApiClient } from '../../../main/shared/api-client.js';
-import type { EventListener, YonosApi, YonosEvents } from '../../../main/shared/contract.js';
-import { serviceEventSchema } from '../../../main/shared/contract.js';
-import { mediaScheme, type DesktopApi } from '../../../main/shared/desktop.js';
+import { createApiClient } from '$common/api-client';
+import type { EventListener, YonosApi, YonosEvents } from '$common/contract';
+import { serviceEventSchema } from '$common/contract';
+import { mediaScheme, type DesktopApi } from '$common/desktop';
 
 declare global {
   interface Window {

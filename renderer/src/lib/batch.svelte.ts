@@ -3,7 +3,7 @@
  * events, tile progress from `jobProgress` events, and a summary whose ETA
  * counts the waiting photos at this machine's measured speed.
  */
-import type { Job, ServiceEvent, YonosApi } from '../../../main/shared/contract.js';
+import type { Job, ServiceEvent, YonosApi } from '$common/contract';
 import { JobDetails } from './job-details.svelte.js';
 import { activeStates, listAllJobs, remainingMs } from './jobs.js';
 

@@ -3,7 +3,7 @@
  * fetched in one call and refreshed after bursts of job events settle (and,
  * while the speed is still extrapolated from the first running job, as it goes).
  */
-import type { JobDetail, Speed, YonosApi } from '../../../main/shared/contract.js';
+import type { JobDetail, Speed, YonosApi } from '$common/contract';
 
 const settleMs = 300;
 const runningSpeedRefreshMs = 3000;

@@ -1,5 +1,5 @@
 /** What the queue view and the batch progress view both need from the job list. */
-import type { Job, JobDetail, JobsQuery, YonosApi } from '../../../main/shared/contract.js';
+import type { Job, JobDetail, JobsQuery, YonosApi } from '$common/contract';
 
 const pageSize = 1000;
 

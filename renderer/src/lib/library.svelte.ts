@@ -3,14 +3,8 @@
  * search), the photos loaded so far through keyset paging, and the selection.
  */
 import { SvelteSet } from 'svelte/reactivity';
-import type {
-  FolderSummary,
-  LibraryQuery,
-  Photo,
-  ServiceEvent,
-  YonosApi,
-} from '../../../main/shared/contract.js';
-import { photoSchema } from '../../../main/shared/contract.js';
+import type { FolderSummary, LibraryQuery, Photo, ServiceEvent, YonosApi } from '$common/contract';
+import { photoSchema } from '$common/contract';
 
 export type SortKey = NonNullable<LibraryQuery['sort']>;
 export type StatusFilter = NonNullable<LibraryQuery['status']> | 'all' | 'missing';

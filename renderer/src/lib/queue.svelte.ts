@@ -4,7 +4,7 @@
  * each job's output size and time estimate, and the batch totals with an ETA
  * that counts the waiting jobs too.
  */
-import type { Job, ServiceEvent, YonosApi } from '../../../main/shared/contract.js';
+import type { Job, ServiceEvent, YonosApi } from '$common/contract';
 import { JobDetails } from './job-details.svelte.js';
 import { activeStates, listAllJobs, remainingMs } from './jobs.js';
 

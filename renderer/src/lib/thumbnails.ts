@@ -3,7 +3,7 @@
  * cache (oldest dropped first), with a few requests in flight at a time so
  * fast scrolling through 10k photos doesn't flood the backend.
  */
-import type { YonosApi } from '../../../main/shared/contract.js';
+import type { YonosApi } from '$common/contract';
 
 const cacheLimit = 3000;
 const inFlightLimit = 6;

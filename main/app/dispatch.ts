@@ -1,7 +1,7 @@
 import { z } from 'zod/mini';
-import type { ChannelName, ServiceHandlers } from './contract.js';
-import { channelNames, serviceContract } from './contract.js';
-import { InvalidError } from './errors.js';
+import type { ChannelName, ServiceHandlers } from '../../common/contract.js';
+import { channelNames, serviceContract } from '../../common/contract.js';
+import { InvalidError } from '../../common/errors.js';
 
 // Readable reasons ("expected number, received string") instead of zod/mini's bare "Invalid input".
 z.config(z.locales.en());

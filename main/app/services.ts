@@ -1,6 +1,6 @@
 import type { YonosApp } from './app.js';
-import type { HealthReport, IntegrationStatus, ServiceHandlers } from './contract.js';
-import { appVersion } from './version.js';
+import type { HealthReport, IntegrationStatus, ServiceHandlers } from '../../common/contract.js';
+import { appVersion } from '../../common/version.js';
 import {
   actionsStatus,
   installActions,
@@ -9,7 +9,7 @@ import {
 } from '../integration/file-manager-actions.js';
 import { clearedBefore, clearFinished } from '../jobs/cleared.js';
 import { planBatch } from '../jobs/plan.js';
-import { browseFolder, browsePlaces } from './folder-browser.js';
+import { browseFolder, browsePlaces } from '../library/folder-browser.js';
 import { previewRegion } from './preview.js';
 import { systemInfo } from './system-info.js';
 

@@ -15,13 +15,13 @@ import { databasePath, openDatabase, type Db } from '../library/db.js';
 import { Library } from '../library/library.js';
 import { WatchesBusyError, WatchManager } from '../watch/manager.js';
 import { WatchStore } from '../watch/store.js';
-import type { UpscaleDevice } from './contract.js';
-import { defaultDataDir } from './data-dir.js';
-import { DataDirUser, ownerIsAlive } from './data-dir-users.js';
+import type { UpscaleDevice } from '../../common/contract.js';
+import { defaultDataDir } from '../engine/data-dir.js';
+import { DataDirUser, ownerIsAlive } from '../library/data-dir-users.js';
 import { DeviceMonitor } from './device-monitor.js';
-import { EventBus } from './events.js';
-import { heartbeatMs, NamedLeases, newLeaseOwner, type LeaseOwner } from './leases.js';
-import { SettingsStore } from './settings-store.js';
+import { EventBus } from '../../common/events.js';
+import { heartbeatMs, NamedLeases, newLeaseOwner, type LeaseOwner } from '../library/leases.js';
+import { SettingsStore } from '../library/settings-store.js';
 
 export interface AppOptions {
   /** Default: defaultDataDir(). */

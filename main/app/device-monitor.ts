@@ -3,7 +3,7 @@
  * one fell back (the engine logs each provider that failed), for Settings.
  */
 import type { Engine } from '../engine/index.js';
-import type { DeviceStatus, UpscaleDevice } from './contract.js';
+import type { DeviceStatus, UpscaleDevice } from '../../common/contract.js';
 
 export class DeviceMonitor {
   #engine: Engine | null = null;

@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { Db } from '../library/db.js';
-import { isIgnoredName, isPhotoFile } from '../library/photo-files.js';
-import type { FolderListing, Places } from './contract.js';
-import { ForbiddenError, NotFoundError } from './errors.js';
+import type { Db } from './db.js';
+import { isIgnoredName, isPhotoFile } from './photo-files.js';
+import type { FolderListing, Places } from '../../common/contract.js';
+import { ForbiddenError, NotFoundError } from '../../common/errors.js';
 
 const recentLimit = 8;
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });

@@ -13,8 +13,8 @@
 import { constants } from 'node:fs';
 import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Db } from '../library/db.js';
-import { ForbiddenError } from './errors.js';
+import type { Db } from './db.js';
+import { ForbiddenError } from '../../common/errors.js';
 
 export type ImageKind = 'photo' | 'version';
 

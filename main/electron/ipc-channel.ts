@@ -1,4 +1,4 @@
-import type { ChannelName } from './contract.js';
+import type { ChannelName } from '../../common/contract.js';
 
 /**
  * IPC channel names are namespaced so they never collide with Electron's or a

@@ -38,6 +38,6 @@ const fileErrorWords: Record<string, string> = {
 
 /** A file-system error in plain words ("no such file or folder"), without the syscall and path. */
 export function fileErrorMessage(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const code = (error as { code?: string } | null)?.code;
   return (code === undefined ? undefined : fileErrorWords[code]) ?? errorMessage(error);
 }

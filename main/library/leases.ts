@@ -8,7 +8,7 @@
  * when its lease runs out.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../library/db.js';
+import type { Db } from './db.js';
 
 /** How long a lease lasts without a heartbeat. */
 export const leaseMs = 60_000;

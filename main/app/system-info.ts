@@ -3,7 +3,13 @@ import path from 'node:path';
 import { isCudaProviderInstalled } from '../engine/providers.js';
 import { findBuiltInModelsDir, modelSources, scanModels } from '../engine/registry.js';
 import { describeDevice, type DeviceReport, type ModelInfo } from '../engine/index.js';
-import type { DeviceChoiceInfo, DeviceStatus, ModelCard, Speed, SystemInfo } from './contract.js';
+import type {
+  DeviceChoiceInfo,
+  DeviceStatus,
+  ModelCard,
+  Speed,
+  SystemInfo,
+} from '../../common/contract.js';
 
 export interface SystemInfoSources {
   dataDir: string;

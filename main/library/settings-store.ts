@@ -2,8 +2,8 @@
  * The app's settings (defaults for new jobs), one JSON row in the library
  * database's app_state table, so they live and move with the library.
  */
-import type { Db } from '../library/db.js';
-import { appSettingsSchema, defaultNameTemplate, type AppSettings } from './contract.js';
+import type { Db } from './db.js';
+import { appSettingsSchema, defaultNameTemplate, type AppSettings } from '../../common/contract.js';
 
 const settingsKey = 'settings';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Engine } from '../engine/index.js';
-import type { PreviewRequest, PreviewResult } from './contract.js';
+import type { PreviewRequest, PreviewResult } from '../../common/contract.js';
 
 export async function previewRegion(
   engine: Engine,
