@@ -3,7 +3,8 @@
 # error budget of each on Set5 and photos-val (bicubic and the real-input JPEG q75 set). Finished runs are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-datasets=${YONOS_DATASETS:-../../shared/datasets}
+source scripts/datasets.sh
+use_datasets photos-train bsds300-train photos-val set5
 for variant in "$@"; do
   out=runs/ablate-$variant
   .venv/bin/yonos-train pipeline --data "$datasets/photos-train" "$datasets/bsds300-train" \

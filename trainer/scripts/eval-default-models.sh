@@ -5,16 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 models=${1:-runs/photo/models}
 out=${2:-runs/photo/eval}
-data=../../shared/datasets
+source scripts/datasets.sh
+use_datasets set5 photos-val
 mkdir -p "$out"
 yt=.venv/bin/yonos-train
-$yt eval --model "$models"/yonos-photo-x{2,4,8} --hr $data/set5 --steps 1,2,4,16 \
+$yt eval --model "$models"/yonos-photo-x{2,4,8} --hr "$datasets"/set5 --steps 1,2,4,16 \
   --json "$out/set5-bicubic.json" --plot "$out/set5-steps.png" > /dev/null
-$yt eval --model "$models"/yonos-photo-x{2,4,8} --hr $data/photos-val --crop 512 --steps 1 \
+$yt eval --model "$models"/yonos-photo-x{2,4,8} --hr "$datasets"/photos-val --crop 512 --steps 1 \
   --json "$out/photos-val-bicubic.json" > /dev/null
-$yt eval --model "$models"/yonos-photo-x{2,4,8} --hr $data/photos-val --crop 512 --steps 1 --degradation realistic \
+$yt eval --model "$models"/yonos-photo-x{2,4,8} --hr "$datasets"/photos-val --crop 512 --steps 1 --degradation realistic \
   --json "$out/photos-val-realistic.json" > /dev/null
-$yt eval --model "$models"/yonos-photo-x{2,4,8} --hr $data/set5 --steps 1 --degradation realistic \
+$yt eval --model "$models"/yonos-photo-x{2,4,8} --hr "$datasets"/set5 --steps 1 --degradation realistic \
   --json "$out/set5-realistic.json" > /dev/null
 python3 - "$out" <<'PY'
 import json, sys, pathlib

@@ -13,11 +13,12 @@
 # Rehearse on a CPU (tiny steps, same code path): YONOS_GPU_REHEARSAL=1 OUT=/tmp/out trainer/scripts/gpu-train.sh run
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/datasets.sh
 pack=gpu-pack
 limit_bytes=$((64 * 1024 * 1024))
 
 pack_data() {
-  local datasets=${1:-../../shared/datasets}
+  if [[ -n ${1:-} ]]; then datasets=$1; else use_datasets photos-train bsds300-train photos-val set5; fi
   local repo_bytes
   repo_bytes=$(cd .. && { git ls-files -z; git ls-files -z --others --exclude-standard; } | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
   local budget=$(( limit_bytes - repo_bytes - 2 * 1024 * 1024 ))

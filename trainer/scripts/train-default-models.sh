@@ -8,7 +8,8 @@
 #                       (configs/photo-v0.3.toml); its models/ are what native-models/ holds
 set -euo pipefail
 cd "$(dirname "$0")/.."
-datasets=${YONOS_DATASETS:-../../shared/datasets}
+source scripts/datasets.sh
+use_datasets photos-train bsds300-train photos-val
 data=(--data "$datasets/photos-train" "$datasets/bsds300-train" --val "$datasets/photos-val" --preset default)
 v02=(--ae-steps 2500 --diffusion-steps 2000 --decoder-steps 1000)
 if [[ ! -f runs/mix-rf0.25/decoder-x8/final.safetensors ]]; then

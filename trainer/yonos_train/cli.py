@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .config import PRESETS, load_config
+from .datasets import DEFAULT_DATA_DIR, DEFAULT_MANIFEST
 from .evaluate import DEGRADATIONS
 
 
@@ -127,7 +128,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     quant.add_argument("--out", type=Path, required=True, help="folder for the int8 packages (same folder names)")
     quant.add_argument("--tiles", type=int, default=24, help="calibration tiles per package")
+    _add_data_commands(sub)
     return parser
+
+
+def _add_data_commands(sub: argparse._SubParsersAction) -> None:
+    data = sub.add_parser("data", help="the training and evaluation photos: download them by the manifest")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    fetch = data_sub.add_parser(
+        "fetch", help="download, verify and prepare every file of the manifest; re-running resumes"
+    )
+    fetch.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="default: trainer/datasets.json")
+    fetch.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR, help="data folder (default: trainer/data)")
+    fetch.add_argument(
+        "--only", action="append", metavar="SET", help="only this set, e.g. set5 (repeatable; default: all)"
+    )
+    fetch.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail when a prepared file is not byte-identical to the manifest's (another JPEG encoder build)",
+    )
+    manifest = data_sub.add_parser("manifest", help="write the manifest from prepared sets and their PROVENANCE.tsv")
+    manifest.add_argument(
+        "--from", dest="datasets", type=Path, required=True, help="folder of the sets and PROVENANCE.tsv"
+    )
+    manifest.add_argument("--out", type=Path, default=DEFAULT_MANIFEST, help="default: trainer/datasets.json")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             "budget": _budget,
             "crops": _crops,
             "quantize": _quantize,
+            "data": _data,
         }
         return commands[args.command](args)
     except (FileNotFoundError, ValueError) as error:
@@ -240,6 +266,21 @@ def _quantize(args: argparse.Namespace) -> int:
         quantize_package(source, args.out / source.name, args.calibration, args.tiles)
         print(args.out / source.name)
     return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from .dataset_manifest import build_manifest, manifest_text
+    from .datasets import load_manifest, write_atomic
+    from .fetch import fetch
+
+    if args.data_command == "manifest":
+        manifest = build_manifest(args.datasets)
+        write_atomic(args.out, manifest_text(manifest).encode())
+        print(f"{args.out}: {len(manifest['files'])} files")
+        return 0
+    report = fetch(load_manifest(args.manifest), args.out, args.only, args.strict)
+    print(report.summary(args.out))
+    return 1 if report.failed else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """`python -m yonos_train.pack DATASETS OUT --budget BYTES`: the photos, smaller, for a GPU machine that cannot reach
-../shared. Training photos are Lanczos-downscaled (which also softens their own JPEG artefacts) and saved as JPEG
-4:4:4 at the largest long side (and then the highest quality) whose pack fits the budget; validation photos become
-their 512-px centre crops (what eval and validation look at), Set5 is copied as is."""
+the datasets folder. Training photos are Lanczos-downscaled (which also softens their own JPEG artefacts) and saved
+as JPEG 4:4:4 at the largest long side (and then the highest quality) whose pack fits the budget; validation photos
+become their 512-px centre crops (what eval and validation look at), Set5 is copied as is."""
 
 from __future__ import annotations
 
