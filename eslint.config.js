@@ -44,8 +44,13 @@ export default defineConfig(
     files: ['renderer/**'],
     languageOptions: { globals: globals.browser },
   },
-  ...Object.keys(allowedImports).map(layerRule),
+  ...layerRules(),
 );
+
+/** The import rules of every layer (exported for test/unit/layers.test.ts). */
+export function layerRules() {
+  return Object.keys(allowedImports).map(layerRule);
+}
 
 /**
  * One layer's import rule: relative imports of the folders above it are
