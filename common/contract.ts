@@ -149,12 +149,27 @@ const nameTemplateSchema = z.string().check(
   }),
 );
 
-export const scaleSchema = z.literal([2, 4, 8]);
-export const outputFormatSchema = z.enum(['png', 'jpg', 'webp', 'avif', 'tiff']);
-export const collisionPolicySchema = z.enum(['skip', 'overwrite', 'increment']);
-export type CollisionPolicy = z.infer<typeof collisionPolicySchema>;
-export const deviceSchema = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']);
-export type UpscaleDevice = z.infer<typeof deviceSchema>;
+/** The upscale factors. */
+export const scales = [2, 4, 8] as const;
+export type Scale = (typeof scales)[number];
+export const scaleSchema = z.literal(scales);
+export const outputFormats = ['png', 'jpg', 'webp', 'avif', 'tiff'] as const;
+export type OutputFormat = (typeof outputFormats)[number];
+export const outputFormatSchema = z.enum(outputFormats);
+/** What to do when the output name is taken. */
+export const collisionPolicies = ['skip', 'overwrite', 'increment'] as const;
+export type CollisionPolicy = (typeof collisionPolicies)[number];
+export const collisionPolicySchema = z.enum(collisionPolicies);
+/** The device choices: `auto` picks the fastest that works. */
+export const devices = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
+export type UpscaleDevice = (typeof devices)[number];
+export const deviceSchema = z.enum(devices);
+/**
+ * An LR tile's side in input pixels, when chosen by hand: below 16 the
+ * overlap between tiles is most of the tile; above 4096 one tile outgrows memory.
+ */
+export const tileLimits = { min: 16, max: 4096 } as const;
+const tileSchema = z.int().check(z.minimum(tileLimits.min), z.maximum(tileLimits.max));
 export const jobStateSchema = z.enum([
   'queued',
   'running',
@@ -177,7 +192,7 @@ export const jobSettingsSchema = z.object({
   modelId: nullableString,
   scale: scaleSchema,
   steps: z.nullable(z.int().check(z.minimum(1))),
-  tile: z.nullable(z.int().check(z.minimum(16))),
+  tile: z.nullable(tileSchema),
   format: z.nullable(outputFormatSchema),
   quality: z.nullable(z.int().check(z.minimum(1), z.maximum(100))),
   template: z.string(),
@@ -220,7 +235,7 @@ export const enqueueRequestSchema = z.object({
   scale: scaleSchema,
   modelId: z.optional(z.string()),
   steps: z.optional(z.int().check(z.minimum(1))),
-  tile: z.optional(z.int().check(z.minimum(16))),
+  tile: z.optional(tileSchema),
   format: z.optional(outputFormatSchema),
   quality: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
   /** Default faithful; detailed needs a model with that look. */
@@ -360,7 +375,7 @@ export type WatchAdd = z.infer<typeof watchAddSchema>;
 export const appSettingsSchema = z.object({
   device: deviceSchema,
   /** null: automatic from the provider and a memory budget. */
-  tile: z.nullable(z.int().check(z.minimum(16), z.maximum(4096))),
+  tile: z.nullable(tileSchema),
   scale: scaleSchema,
   /** null: the first installed model for the scale. */
   modelId: nullableString,

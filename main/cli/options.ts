@@ -1,8 +1,13 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { defaultNameTemplate, outputFormats } from '../engine/index.js';
+import {
+  defaultNameTemplate,
+  outputFormats,
+  scales,
+  tileLimits,
+  type Scale,
+} from '../../common/contract.js';
 
-export const supportedScales = [2, 4, 8] as const;
-export type Scale = (typeof supportedScales)[number];
+export type { Scale };
 
 /**
  * The options the upscaling commands (upscale, jobs add, watch, eval) share:
@@ -29,15 +34,16 @@ export const upscaleOptions = {
   steps: () =>
     new Option('--steps <n>', 'DDIM steps (default: the model’s, 1)').argParser(parsePositiveInt),
   tile: () =>
-    new Option('--tile <n>', 'tile side in input pixels (default: automatic)').argParser(
-      parsePositiveInt,
-    ),
+    new Option(
+      '--tile <n>',
+      `tile side in input pixels, ${tileLimits.min}-${tileLimits.max} (default: automatic)`,
+    ).argParser(parseTile),
 };
 
 export function parseScale(value: string): Scale {
-  const scale = supportedScales.find((candidate) => String(candidate) === value);
+  const scale = scales.find((candidate) => String(candidate) === value);
   if (scale === undefined) {
-    throw new InvalidArgumentError(`Choose one of ${supportedScales.join(', ')}.`);
+    throw new InvalidArgumentError(`Choose one of ${scales.join(', ')}.`);
   }
   return scale;
 }
@@ -56,6 +62,16 @@ export function parsePositiveInt(value: string): number {
     throw new InvalidArgumentError('Expected a whole number of at least 1.');
   }
   return number;
+}
+
+export function parseTile(value: string): number {
+  const tile = Number(value);
+  if (!Number.isInteger(tile) || tile < tileLimits.min || tile > tileLimits.max) {
+    throw new InvalidArgumentError(
+      `A tile is a whole number of pixels from ${tileLimits.min} to ${tileLimits.max}.`,
+    );
+  }
+  return tile;
 }
 
 export function parseQuality(value: string): number {

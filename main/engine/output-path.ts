@@ -10,7 +10,9 @@ import type { OutputFormat } from './types.js';
 
 export { defaultNameTemplate };
 
-export type CollisionPolicy = 'skip' | 'overwrite' | 'increment';
+import type { CollisionPolicy } from '../../common/contract.js';
+
+export type { CollisionPolicy };
 
 export interface OutputPathRequest {
   input: string;

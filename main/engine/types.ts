@@ -2,11 +2,14 @@ import type { Look, ModelManifest } from './manifest.js';
 
 export type { Look, ModelManifest } from './manifest.js';
 
-export type Scale = 2 | 4 | 8;
-export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
-export type OutputFormat = 'png' | 'jpg' | 'webp' | 'avif' | 'tiff';
+import type { OutputFormat, Scale, UpscaleDevice } from '../../common/contract.js';
 
-export const outputFormats: readonly OutputFormat[] = ['png', 'jpg', 'webp', 'avif', 'tiff'];
+export {
+  outputFormats,
+  type OutputFormat,
+  type Scale,
+  type UpscaleDevice as DeviceChoice,
+} from '../../common/contract.js';
 
 export interface ModelInfo {
   id: string;
@@ -80,7 +83,7 @@ export interface EngineOptions {
   modelDirs?: string[];
   /** The app data directory; its `models/` folder holds user models. Default: defaultDataDir(). */
   dataDir?: string;
-  device?: DeviceChoice;
+  device?: UpscaleDevice;
   /** ORT intra-op threads; default: ORT's own choice (all cores). */
   threads?: number;
   /** Where built-in models live; default: the native-models folder found beside the app. null: none. */

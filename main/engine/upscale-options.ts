@@ -1,12 +1,13 @@
+import { scales, tileLimits } from '../../common/contract.js';
 import { looks, type Look, type ModelManifest } from './manifest.js';
 import { outputFormats, type UpscaleOptions } from './types.js';
 
 /** Throws a user-readable Error for options no model could honour. */
 export function validateUpscaleOptions(options: UpscaleOptions): void {
   const { scale, steps, tile, format, quality, seed, look, strength } = options;
-  if (![2, 4, 8].includes(scale)) throw new Error(`Scale must be 2, 4 or 8, not ${String(scale)}.`);
+  if (!scales.includes(scale)) throw new Error(`Scale must be 2, 4 or 8, not ${String(scale)}.`);
   checkInteger('steps', steps, 1, 1000);
-  checkInteger('tile', tile, 8, 4096);
+  checkInteger('tile', tile, tileLimits.min, tileLimits.max);
   checkInteger('quality', quality, 1, 100);
   checkInteger('seed', seed, 0, 2 ** 32 - 1);
   if (format !== undefined && !outputFormats.includes(format)) {

@@ -137,6 +137,7 @@ describe('yonos upscale', () => {
     for (const args of [
       ['upscale', input, '--scale', '3'],
       ['upscale', input, '--tile', 'big'],
+      ['upscale', input, '--tile', '8'], // below tileLimits.min, as the contract refuses it
       ['upscale', input, '--name', '{nope}'],
       ['upscale', input, '--skip-existing', '--overwrite'],
       ['upscale', input, '--device', 'tpu'],
