@@ -12,6 +12,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'main/electron/**/*.test.ts'],
+          // A safety net, not a speed check: some unit tests open real ONNX sessions or
+          // electron-builder's schema, which take seconds on a loaded 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {
