@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -8,10 +8,10 @@ import {
   Engine,
   pipelineDepth,
   expandTemplate,
-  isYonosOutput,
+  planOutput,
   removeOrphanedTempFiles,
-  resolveOutputPath,
   type CollisionPolicy,
+  type KeptReason,
   type OutputFormat,
   type ResolvedOutput,
   type Scale,
@@ -26,7 +26,6 @@ import {
   combinedReporter,
   humanReporter,
   jsonReporter,
-  type KeptReason,
   type UpscaleReporter,
   type UpscaleSummary,
 } from './upscale-report.js';
@@ -276,40 +275,36 @@ async function upscaleOne(
 }
 
 /**
- * The output path for one photo. `--overwrite` replaces only our own earlier
- * outputs: an input of this run, an output written earlier in it, or anyone
- * else's file is kept, said so, and the photo gets a numbered name instead.
+ * The output path for one photo (the engine's planOutput, as the queue's). With
+ * `--overwrite`, an input of this run and an output written earlier in it are
+ * kept too, said so, and the photo gets a numbered name instead.
  */
 async function chooseOutput(
   { file, sourceRoot }: InputFile,
   batch: Batch,
 ): Promise<ResolvedOutput> {
   const { options } = batch;
-  const request = {
-    input: file,
-    scale: options.scale,
-    template: options.name,
-    ...(options.out === undefined ? {} : { outDir: options.out }),
-    ...(options.out === undefined || sourceRoot === undefined ? {} : { sourceRoot }),
-    ...(options.format === undefined ? {} : { format: options.format }),
-  };
-  const claimed = batch.written;
-  const target = resolveOutputPath({ ...request, collision: collisionPolicy(options), claimed });
-  const reason =
-    options.overwrite === true && (existsSync(target.path) || claimed.has(target.path))
-      ? await reasonToKeep(target.path, batch)
-      : null;
-  if (reason !== null) batch.reporter.kept?.(file, target.path, reason);
-  const chosen =
-    reason === null ? target : resolveOutputPath({ ...request, collision: 'increment', claimed });
-  if (chosen.action === 'write') claimed.add(chosen.path);
-  return chosen;
+  const plan = await planOutput(
+    {
+      input: file,
+      scale: options.scale,
+      template: options.name,
+      collision: collisionPolicy(options),
+      claimed: batch.written,
+      ...(options.out === undefined ? {} : { outDir: options.out }),
+      ...(options.out === undefined || sourceRoot === undefined ? {} : { sourceRoot }),
+      ...(options.format === undefined ? {} : { format: options.format }),
+    },
+    (existing) => reasonToKeep(existing, batch),
+  );
+  if (plan.kept !== undefined) batch.reporter.kept?.(file, plan.kept.path, plan.kept.reason);
+  if (plan.action === 'write') batch.written.add(plan.path);
+  return plan;
 }
 
-async function reasonToKeep(existing: string, batch: Batch): Promise<KeptReason | null> {
+function reasonToKeep(existing: string, batch: Batch): KeptReason | null {
   if (batch.inputs.has(fileIdentity(existing))) return 'an input of this run';
-  if (batch.written.has(existing)) return 'written earlier in this run';
-  return (await isYonosOutput(existing)) ? null : 'not written by Yonos';
+  return batch.written.has(existing) ? 'written earlier in this run' : null;
 }
 
 /** Same device and inode: the same file under any name (links, case-insensitive file systems). */

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import type { UpscaleProgress, UpscaleResult } from '../engine/index.js';
+import type { KeptReason, UpscaleProgress, UpscaleResult } from '../engine/index.js';
 
 export interface UpscaleSummary {
   files: number;
@@ -20,8 +20,6 @@ export interface UpscaleSummary {
 export type SkipReason = { reason: 'output exists'; output: string } | { reason: 'a Yonos output' };
 
 /** Why `--overwrite` left an existing file alone (the photo then gets a numbered name). */
-export type KeptReason =
-  'an input of this run' | 'written earlier in this run' | 'not written by Yonos';
 
 export interface UpscaleReporter {
   /** How many inputs the batch has, once folders are expanded. */

@@ -8,9 +8,12 @@ export {
   defaultNameTemplate,
   expandTemplate,
   formatFromPath,
+  planOutput,
   resolveOutputPath,
   type CollisionPolicy,
+  type KeptReason,
   type OutputPathRequest,
+  type OutputPlan,
   type ResolvedOutput,
 } from './output-path.js';
 export { removeFilesIn, removeOrphanedTempFiles } from './output-file.js';

@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { defaultNameTemplate, nameTemplateProblem } from '../../common/contract.js';
 import { InvalidError } from '../../common/errors.js';
+import { isYonosOutput } from './output-marker.js';
 import type { OutputFormat } from './types.js';
 
 export { defaultNameTemplate };
@@ -74,6 +75,38 @@ export function resolveOutputPath(request: OutputPathRequest): ResolvedOutput {
   }
   if (collision === 'skip') return { path: candidate, action: 'skip' };
   return { path: firstFreeIncrement(directory, stem, extension, taken), action: 'write' };
+}
+
+/** Why `overwrite` left an existing file alone. */
+export type KeptReason =
+  'an input of this run' | 'written earlier in this run' | 'not written by Yonos';
+
+export interface OutputPlan extends ResolvedOutput {
+  /** With `overwrite`: the file that held the name and was kept, and why. */
+  kept?: { path: string; reason: KeptReason };
+}
+
+/**
+ * The output of one photo, the same whichever door the request came in by
+ * (`yonos upscale`, the queue, a watch folder): `resolveOutputPath`, where
+ * `overwrite` replaces only Yonos's own earlier outputs (its XMP mark). Any
+ * other file that holds the name is kept, and the photo gets a numbered name.
+ * `keep` adds the caller's own reasons to keep a file (this run's inputs, say).
+ */
+export async function planOutput(
+  request: OutputPathRequest,
+  keep: (existing: string) => KeptReason | null = () => null,
+): Promise<OutputPlan> {
+  const target = resolveOutputPath(request);
+  const claimed = request.claimed?.has(target.path) === true;
+  if (request.collision !== 'overwrite' || (!claimed && !existsSync(target.path))) return target;
+  const reason =
+    keep(target.path) ?? ((await isYonosOutput(target.path)) ? null : 'not written by Yonos');
+  if (reason === null) return target;
+  return {
+    ...resolveOutputPath({ ...request, collision: 'increment' }),
+    kept: { path: target.path, reason },
+  };
 }
 
 function outputDirectory({ input, outDir, sourceRoot }: OutputPathRequest): string {
