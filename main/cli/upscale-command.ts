@@ -15,9 +15,11 @@ import {
   type Scale,
 } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
+import { addClusterOptions, type ClusterCliOptions } from './cluster-options.js';
 import { desktopNotifier } from './desktop-notifier.js';
 import { engineOptionsFrom } from './engine-options.js';
 import { upscaleOptions } from './options.js';
+import { upscaleOnCluster } from './upscale-cluster.js';
 import { expandInputs, type InputFile } from './upscale-inputs.js';
 import {
   combinedReporter,
@@ -29,7 +31,7 @@ import {
 } from './upscale-report.js';
 import { usageExitCode } from './usage-exit.js';
 
-interface UpscaleCliOptions extends EngineCliOptions {
+interface UpscaleCliOptions extends EngineCliOptions, Partial<ClusterCliOptions> {
   scale: Scale;
   out?: string;
   format?: OutputFormat;
@@ -46,7 +48,7 @@ interface UpscaleCliOptions extends EngineCliOptions {
 }
 
 export function upscaleCommand(): Command {
-  return addEngineOptions(new Command('upscale'))
+  return addClusterOptions(addEngineOptions(new Command('upscale')))
     .description('Upscale photos (files or folders) 2×, 4× or 8×')
     .argument('<images...>', 'photos and folders of photos')
     .addOption(upscaleOptions.scale())
@@ -81,7 +83,21 @@ export function upscaleCommand(): Command {
       const reporter = notifier === null ? printer : combinedReporter([printer, notifier]);
       const interrupt = interruptOnSignals();
       try {
-        const summary = await upscaleAll(images, options, reporter, interrupt.signal);
+        const summary =
+          options.cluster === undefined
+            ? await upscaleAll(images, options, reporter, interrupt.signal)
+            : await upscaleOnCluster(
+                this,
+                images,
+                {
+                  ...options,
+                  clusterHost: options.clusterHost ?? '127.0.0.1',
+                  clusterPort: options.clusterPort ?? 0,
+                  collision: collisionPolicy(options),
+                },
+                reporter,
+                interrupt.signal,
+              );
         reporter.summary(summary);
         const signal = interrupt.received();
         process.exitCode =
