@@ -3,7 +3,7 @@
  * adds to or reads, and the live workers' records. Redis going away for a
  * while (a restart) is waited out, not fatal: BullMQ reconnects.
  */
-import { Queue } from 'bullmq';
+import { Queue, RedisConnection } from 'bullmq';
 import { BusyError, errorMessage } from '../shared/errors.js';
 import {
   queueNameFor,
@@ -20,28 +20,37 @@ const connectTimeoutMs = 10_000;
 
 export class ClusterConnection {
   readonly #queues = new Map<string, Queue>();
-  readonly #control: Queue;
+  /** Our own keys (the workers' records, coordinator addresses) go through this connection. */
+  readonly #control: RedisConnection;
   #lastError = '';
+  /** While opening: where the first connection error goes instead of stderr. */
+  #onFirstError: ((error: Error) => void) | null = null;
 
   private constructor(readonly address: ClusterAddress) {
-    // A queue no job is ever added to: our handle on Redis for the workers' records.
-    this.#control = this.#watch(new Queue('control', this.queueOptions()));
+    this.#control = this.#watch(new RedisConnection(address.connection));
   }
 
-  /** Connects and checks that Redis answers; throws a one-line Error when it does not. */
+  /** Connects and checks that Redis answers; throws a one-line BusyError when it does not. */
   static async open(url: string): Promise<ClusterConnection> {
     const connection = new ClusterConnection(parseClusterUrl(url));
     try {
-      await withTimeout(
-        connection.#control.client.then((client) => client.info()),
-        connectTimeoutMs,
-      );
+      // The first connection error (refused, wrong password, TLS) ends the attempt at once.
+      const failed = new Promise<never>((_resolve, reject) => {
+        connection.#onFirstError = reject;
+      });
+      const answered = connection.#control.client.then((client) => client.info());
+      // Whichever loses the race below may still reject: that is no longer news.
+      answered.catch(() => undefined);
+      failed.catch(() => undefined);
+      await withTimeout(Promise.race([answered, failed]), connectTimeoutMs);
     } catch (error) {
       await connection.close();
       throw new BusyError(
         `Cannot reach the cluster at ${connection.address.display}: ${errorMessage(error)}`,
         { cause: error },
       );
+    } finally {
+      connection.#onFirstError = null;
     }
     return connection;
   }
@@ -61,7 +70,7 @@ export class ClusterConnection {
     return queue;
   }
 
-  async redis(): Promise<Awaited<Queue['client']>> {
+  async redis(): Promise<Awaited<RedisConnection['client']>> {
     return this.#control.client;
   }
 
@@ -85,19 +94,31 @@ export class ClusterConnection {
   }
 
   async close(): Promise<void> {
-    const queues = [...this.#queues.values(), this.#control];
+    const queues = [...this.#queues.values()];
     this.#queues.clear();
-    await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
+    const closing = this.#control.close();
+    // A connection closed while still connecting reports its failure once more, to no one.
+    this.#control.on('error', () => undefined);
+    await Promise.all([
+      closing.catch(() => undefined),
+      ...queues.map((queue) => queue.close().catch(() => undefined)),
+    ]);
   }
 
   /** Connection errors repeat on every retry while Redis is down: say each kind once. */
-  #watch<T extends Queue>(queue: T): T {
-    queue.on('error', (error: Error) => {
+  #watch<T extends { on(event: 'error', listener: (error: Error) => void): unknown }>(
+    emitter: T,
+  ): T {
+    emitter.on('error', (error: Error) => {
+      if (this.#onFirstError !== null) {
+        this.#onFirstError(error);
+        return;
+      }
       if (error.message === this.#lastError) return;
       this.#lastError = error.message;
       console.error(`yonos cluster: ${this.address.display}: ${error.message}`);
     });
-    return queue;
+    return emitter;
   }
 }
 
