@@ -23,9 +23,13 @@ export function describeClusterStatus(cluster: ClusterStatus): string[] {
   const speed = (mps: number | null): string =>
     mps === null ? 'speed not measured yet' : `${mps.toFixed(2)} MP/s`;
   const eta =
-    cluster.etaMs === null ? 'unknown' : `${Math.ceil(cluster.etaMs / 60_000).toString()} min`;
+    cluster.etaMs === null
+      ? 'time left unknown'
+      : cluster.etaMs === 0
+        ? 'nothing left'
+        : `about ${Math.ceil(cluster.etaMs / 60_000).toString()} min left`;
   return [
-    `Cluster ${cluster.address}: ${String(cluster.workers.length)} worker(s), ${String(cluster.queueDepth)} job(s) waiting, ${speed(cluster.megapixelsPerSecond)}, done in ${eta}.`,
+    `Cluster ${cluster.address}: ${String(cluster.workers.length)} worker(s), ${String(cluster.queueDepth)} job(s) waiting, ${speed(cluster.megapixelsPerSecond)}, ${eta}.`,
     ...cluster.workers.map(
       (worker) =>
         `  ${worker.id}  ${worker.device}  ${String(worker.running)}/${String(worker.concurrency)} running  ${String(worker.jobsDone)} done  ${speed(worker.megapixelsPerSecond)}`,

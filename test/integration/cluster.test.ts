@@ -139,7 +139,10 @@ describe('a batch spread over several workers', () => {
       const jobs = await queue.getJobs(['wait']);
       return jobs.length > 0 && jobs;
     }, 'jobs waiting in the cluster');
-    expect(coordinator.stderr()).toContain('no live worker has model yonos-tiny-x2 0.1.0');
+    await waitFor(
+      () => coordinator.stderr().includes('no live worker has model yonos-tiny-x2 0.1.0'),
+      'the coordinator to say no worker has the model',
+    );
 
     // Token scope: a job's token opens that job's input and nothing else.
     const [first, second] = waiting.map((job) => clusterJobDataSchema.parse(job.data));
