@@ -24,6 +24,8 @@ export const allowedImports = {
   ],
   'main/launch': ['common', 'main/engine', 'main/library', 'main/jobs', 'main/app'],
   'main/server': ['common', 'main/engine', 'main/library', 'main/jobs', 'main/app'],
+  // Studio scale: the coordinator runs the app's queue on BullMQ; its transport binds like the server.
+  'main/cluster': ['common', 'main/engine', 'main/library', 'main/jobs', 'main/app', 'main/server'],
   'main/electron': [
     'common',
     'main/engine',
@@ -44,6 +46,7 @@ export const allowedImports = {
     'main/app',
     'main/launch',
     'main/server',
+    'main/cluster',
   ],
   'renderer/src': ['common'],
 };

@@ -281,10 +281,42 @@ export type JobSelection = z.infer<typeof jobSelectionSchema>;
 export const jobCountsSchema = z.record(jobStateSchema, count);
 export type JobCounts = z.infer<typeof jobCountsSchema>;
 
+export const clusterWorkerSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  device: z.string(),
+  concurrency: count,
+  running: count,
+  jobsDone: count,
+  /** The models it takes jobs for: "id version (fingerprint)". */
+  models: z.array(z.string()),
+  /** Output megapixels per second while it had work, since it started; null before its first job. */
+  megapixelsPerSecond: z.nullable(z.number()),
+});
+export type ClusterWorker = z.infer<typeof clusterWorkerSchema>;
+
+/** A queue sent to several machines (`--cluster`): its workers, depth and speed. */
+export const clusterStatusSchema = z.object({
+  /** The Redis address, without its password. */
+  address: z.string(),
+  workers: z.array(clusterWorkerSchema),
+  /** Jobs not started yet: queued here, or waiting in the cluster for a worker. */
+  queueDepth: count,
+  /** Output megapixels per second of all live workers together; null before any measured. */
+  megapixelsPerSecond: z.nullable(z.number()),
+  /** Time left for the queued and running jobs at that speed; null while unknown. */
+  etaMs: z.nullable(z.number()),
+  /** Models jobs wait for that no live worker has (their jobs wait until one joins). */
+  missingModels: z.array(z.string()),
+});
+export type ClusterStatus = z.infer<typeof clusterStatusSchema>;
+
 export const queueStatusSchema = z.object({
   paused: z.boolean(),
   counts: jobCountsSchema,
   running: z.array(jobSchema),
+  /** Present when this queue's jobs go to a cluster of machines. */
+  cluster: z.optional(clusterStatusSchema),
 });
 export type QueueStatus = z.infer<typeof queueStatusSchema>;
 

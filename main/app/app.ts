@@ -9,7 +9,7 @@ import type { ActionTargets } from '../integration/file-manager-actions.js';
 import { Estimates } from '../jobs/estimates.js';
 import { LiveProgress } from '../jobs/live-progress.js';
 import { JobQueue } from '../jobs/queue.js';
-import { JobRunner } from '../jobs/runner.js';
+import { JobRunner, type QueueRunner } from '../jobs/runner.js';
 import { backUpToday } from '../library/backups.js';
 import { databasePath, openDatabase, type Db } from '../library/db.js';
 import { Library } from '../library/library.js';
@@ -38,13 +38,24 @@ export interface AppOptions {
   actionTargets?: ActionTargets;
   /** Names this process to other ones (e.g. "yonos serve"), in messages about who holds what. */
   processName?: string;
+  /** Runs the queue's jobs elsewhere (a cluster coordinator); default: this machine's runner. */
+  runner?: (context: RunnerContext) => QueueRunner;
+}
+
+/** What a runner other than the local one gets to work with. */
+export interface RunnerContext {
+  db: Db;
+  queue: JobQueue;
+  events: EventBus;
+  engineOptions: EngineOptions;
+  device: UpscaleDevice;
 }
 
 export class YonosApp {
   readonly events = new EventBus();
   readonly library: Library;
   readonly queue: JobQueue;
-  readonly runner: JobRunner;
+  readonly runner: QueueRunner;
   readonly watches: WatchManager;
   readonly settings: SettingsStore;
   readonly engineOptions: EngineOptions;
@@ -81,13 +92,21 @@ export class YonosApp {
     const isAlive = (ownerId: string): boolean =>
       ownerId === owner.id || ownerIsAlive(dataDir, ownerId);
     this.queue = new JobQueue(db, this.library, owner, isAlive, this.events);
-    this.runner = new JobRunner(this.queue, {
-      device: this.device.requested,
-      openEngine: async (engineOptions) => this.device.watch(await Engine.create(engineOptions)),
-      engineOptions: this.engineOptions,
-      events: this.events,
-      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
-    });
+    this.runner =
+      options.runner?.({
+        db,
+        queue: this.queue,
+        events: this.events,
+        engineOptions: this.engineOptions,
+        device: this.device.requested,
+      }) ??
+      new JobRunner(this.queue, {
+        device: this.device.requested,
+        openEngine: async (engineOptions) => this.device.watch(await Engine.create(engineOptions)),
+        engineOptions: this.engineOptions,
+        events: this.events,
+        ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      });
     this.watches = new WatchManager(
       new WatchStore(db),
       {

@@ -63,7 +63,10 @@ export function createServices(app: YonosApp): ServiceHandlers {
     jobsList: (query) => queue.list(query),
     jobsGet: (id) => queue.get(id),
     jobsBatches: () => queue.batches(),
-    jobsStatus: () => queue.status(),
+    jobsStatus: async () => {
+      const cluster = await app.runner.clusterStatus?.();
+      return { ...queue.status(), ...(cluster === undefined ? {} : { cluster }) };
+    },
     jobsPause: (selection) => ({ changed: queue.pause(selection) }),
     jobsResume: (selection) => ({ changed: queue.resume(selection) }),
     jobsCancel: (selection) => ({ changed: queue.cancel(selection) }),

@@ -16,9 +16,18 @@ import {
   type EngineCliOptions,
   type JsonOption,
 } from './app-options.js';
+import {
+  addClusterOptions,
+  announceCoordinator,
+  clusterUrlOption,
+  connectCoordinator,
+  coordinatorRunner,
+  type ClusterCliOptions,
+} from './cluster-options.js';
 import { addLookOptions, lookOptionsFrom, type LookCliOptions } from './look-options.js';
 import { usageExitCode } from './usage-exit.js';
 import { parsePositiveInt, upscaleOptions, type Scale } from './options.js';
+import { describeClusterStatus, withClusterStatus } from './cluster-status.js';
 
 type Options = DataDirOptions & JsonOption;
 
@@ -86,9 +95,12 @@ function addCommand(): Command {
     .addOption(upscaleOptions.out())
     .addOption(upscaleOptions.name())
     .addOption(
-      new Option('--collision <policy>', 'when the output exists')
+      new Option(
+        '--collision <policy>',
+        'when the output exists: a numbered name (increment, as yonos upscale), skip, or overwrite',
+      )
         .choices(collisionPolicySchema.options)
-        .default('skip'),
+        .default('increment'),
     )
     .option('-r, --recursive', 'include subfolders of folders')
     .option(
@@ -185,10 +197,11 @@ function showCommand(): Command {
 }
 
 function statusCommand(): Command {
-  return dataCommand('status', 'Counts per state, and whether the queue is paused').action(
-    async function (this: Command, options: Options) {
-      const status = await withApp(this, appOptionsFrom(options), (services) =>
-        services.jobsStatus(),
+  return dataCommand('status', 'Counts per state, and whether the queue is paused')
+    .addOption(clusterUrlOption())
+    .action(async function (this: Command, options: Options & { cluster?: string }) {
+      const status = await withApp(this, appOptionsFrom(options), (services, app) =>
+        withClusterStatus(options.cluster, app, services.jobsStatus()),
       );
       print(options, status, () =>
         [
@@ -197,10 +210,10 @@ function statusCommand(): Command {
             .map(([state, n]) => `${state} ${n}`)
             .join(', '),
           ...status.running.map(describeJob),
+          ...(status.cluster === undefined ? [] : describeClusterStatus(status.cluster)),
         ].join('\n'),
       );
-    },
-  );
+    });
 }
 
 function batchesCommand(): Command {
@@ -244,16 +257,19 @@ function selectionCommand(name: string, description: string, call: SelectionCall
 }
 
 function runCommand(): Command {
-  return addJsonOption(addEngineOptions(new Command('run')))
+  return addClusterOptions(addJsonOption(addEngineOptions(new Command('run'))))
     .description(
       'Process queued jobs, then exit (with --wait: keep waiting for new ones until Ctrl+C)',
     )
     .option('--wait', 'keep running and take new jobs as they are queued')
     .action(async function (
       this: Command,
-      options: EngineCliOptions & JsonOption & { wait?: boolean },
+      options: EngineCliOptions & ClusterCliOptions & JsonOption & { wait?: boolean },
     ) {
-      await withApp(this, appOptionsFrom(options), async (_services, app) => {
+      const coordinator = await connectCoordinator(this, options);
+      const appOptions = { ...appOptionsFrom(options), ...coordinatorRunner(coordinator) };
+      await withApp(this, appOptions, async (_services, app) => {
+        announceCoordinator(coordinator);
         const log = app.events.subscribe((event) => {
           if (event.type !== 'job' || !['done', 'failed', 'skipped'].includes(event.job.state))
             return;

@@ -10,6 +10,7 @@ import { serveCommand } from './serve-command.js';
 import { upscaleCommand } from './upscale-command.js';
 import { exitWithUsageCodes } from './usage-exit.js';
 import { watchCommand } from './watch-command.js';
+import { workerCommand } from './worker-command.js';
 
 export interface ProgramContext {
   /** Where the built renderer lives; `yonos serve` hosts it. */
@@ -28,6 +29,7 @@ export function buildProgram({ rendererDir }: ProgramContext): Command {
     .addCommand(watchCommand())
     .addCommand(libraryCommand())
     .addCommand(jobsCommand())
+    .addCommand(workerCommand())
     .addCommand(integrateCommand());
   exitWithUsageCodes(program);
   return program;

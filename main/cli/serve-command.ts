@@ -11,12 +11,19 @@ import {
   withApp,
   type EngineCliOptions,
 } from './app-options.js';
+import {
+  addClusterOptions,
+  announceCoordinator,
+  connectCoordinator,
+  coordinatorRunner,
+  type ClusterCliOptions,
+} from './cluster-options.js';
 import { ownCli } from './integrate-command.js';
 import { parsePort } from './options.js';
 import { usageExitCode } from './usage-exit.js';
 
 export function serveCommand(rendererDir: string): Command {
-  return addEngineOptions(new Command('serve'))
+  return addClusterOptions(addEngineOptions(new Command('serve')))
     .description('Run Yonos in your browser: serves the app on 127.0.0.1 behind a one-time token')
     .option('-p, --port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
     .option(
@@ -26,13 +33,18 @@ export function serveCommand(rendererDir: string): Command {
     )
     .action(async function (
       this: Command,
-      options: EngineCliOptions & { port: number; host: string },
+      options: EngineCliOptions & ClusterCliOptions & { port: number; host: string },
     ) {
       if (!existsSync(path.join(rendererDir, 'index.html'))) {
         this.error(`The web UI is not built (no ${rendererDir}); run: npm run build`);
       }
       // The settings' right-click actions toggle installs actions that run this CLI.
-      const appOptions = { ...appOptionsFrom(options), actionTargets: { cli: ownCli() } };
+      const coordinator = await connectCoordinator(this, options);
+      const appOptions = {
+        ...appOptionsFrom(options),
+        actionTargets: { cli: ownCli() },
+        ...coordinatorRunner(coordinator),
+      };
       await withApp(this, appOptions, async (services, app) => {
         // Listen first: a taken port or a bad --host ends here, before any job or watch starts.
         const host = await startWebHost({
@@ -58,6 +70,7 @@ export function serveCommand(rendererDir: string): Command {
           );
         }
         console.log('Open that address in your browser; press Ctrl+C to stop.');
+        announceCoordinator(coordinator);
         const signal = await untilInterrupted();
         await host.close();
         console.log(`Stopped (${signal}).`);

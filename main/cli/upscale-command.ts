@@ -17,10 +17,12 @@ import {
   type Scale,
 } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
+import { addClusterOptions, type ClusterCliOptions } from './cluster-options.js';
 import { desktopNotifier } from './desktop-notifier.js';
 import { engineOptionsFrom } from './engine-options.js';
 import { addLookOptions, lookOptionsFrom, type LookCliOptions } from './look-options.js';
 import { upscaleOptions } from './options.js';
+import { upscaleOnCluster } from './upscale-cluster.js';
 import { expandInputs, type InputFile } from './upscale-inputs.js';
 import {
   combinedReporter,
@@ -31,7 +33,7 @@ import {
 } from './upscale-report.js';
 import { usageExitCode } from './usage-exit.js';
 
-interface UpscaleCliOptions extends EngineCliOptions, LookCliOptions {
+interface UpscaleCliOptions extends EngineCliOptions, LookCliOptions, Partial<ClusterCliOptions> {
   scale: Scale;
   out?: string;
   format?: OutputFormat;
@@ -48,7 +50,7 @@ interface UpscaleCliOptions extends EngineCliOptions, LookCliOptions {
 }
 
 export function upscaleCommand(): Command {
-  return addLookOptions(addEngineOptions(new Command('upscale')))
+  return addClusterOptions(addLookOptions(addEngineOptions(new Command('upscale'))))
     .description('Upscale photos (files or folders) 2×, 4× or 8×')
     .argument('<images...>', 'photos and folders of photos')
     .addOption(upscaleOptions.scale())
@@ -84,7 +86,21 @@ export function upscaleCommand(): Command {
       const reporter = notifier === null ? printer : combinedReporter([printer, notifier]);
       const interrupt = interruptOnSignals();
       try {
-        const summary = await upscaleAll(images, options, reporter, interrupt.signal);
+        const summary =
+          options.cluster === undefined
+            ? await upscaleAll(images, options, reporter, interrupt.signal)
+            : await upscaleOnCluster(
+                this,
+                images,
+                {
+                  ...options,
+                  clusterHost: options.clusterHost ?? '127.0.0.1',
+                  clusterPort: options.clusterPort ?? 0,
+                  collision: collisionPolicy(options),
+                },
+                reporter,
+                interrupt.signal,
+              );
         reporter.summary(summary);
         const signal = interrupt.received();
         process.exitCode =

@@ -12,10 +12,17 @@ import {
   type EngineCliOptions,
   type JsonOption,
 } from './app-options.js';
+import {
+  addClusterOptions,
+  announceCoordinator,
+  connectCoordinator,
+  coordinatorRunner,
+  type ClusterCliOptions,
+} from './cluster-options.js';
 import { describeJob } from './jobs-command.js';
 import { upscaleOptions, type Scale } from './options.js';
 
-interface WatchOptions extends EngineCliOptions, JsonOption {
+interface WatchOptions extends EngineCliOptions, ClusterCliOptions, JsonOption {
   scale: Scale;
   out?: string;
   recursive?: boolean;
@@ -24,7 +31,7 @@ interface WatchOptions extends EngineCliOptions, JsonOption {
 }
 
 export function watchCommand(): Command {
-  return addJsonOption(addEngineOptions(new Command('watch')))
+  return addClusterOptions(addJsonOption(addEngineOptions(new Command('watch'))))
     .description(
       'Upscale photos as they land in a folder (and those that arrived while Yonos was not running)',
     )
@@ -35,7 +42,9 @@ export function watchCommand(): Command {
     .addOption(upscaleOptions.model())
     .addOption(upscaleOptions.format())
     .action(async function (this: Command, dir: string, options: WatchOptions) {
-      await withApp(this, appOptionsFrom(options), async (services, app) => {
+      const coordinator = await connectCoordinator(this, options);
+      const appOptions = { ...appOptionsFrom(options), ...coordinatorRunner(coordinator) };
+      await withApp(this, appOptions, async (services, app) => {
         // Before saving anything: a second process on this library stops here.
         app.watches.reserve();
         app.keepDailyBackups();
@@ -56,6 +65,7 @@ export function watchCommand(): Command {
         if (watch.paused) await services.watchResume(watch.id);
         else await app.watches.start(watch.id);
         app.runner.start();
+        announceCoordinator(coordinator);
         printLine(
           options,
           { type: 'watching', watch },

@@ -34,7 +34,7 @@ export function settingsFor(request: EnqueueRequest, sourceRoot: string | null):
     format: request.format ?? null,
     quality: request.quality ?? null,
     template: request.template ?? defaultNameTemplate,
-    collision: request.collision ?? 'skip',
+    collision: request.collision ?? 'increment',
     outDir: request.outDir == null ? null : path.resolve(request.outDir),
     sourceRoot: request.outDir != null && mirror ? sourceRoot : null,
     ...(request.look === undefined ? {} : { look: request.look }),

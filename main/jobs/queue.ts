@@ -246,6 +246,42 @@ export class JobQueue {
     return requeued.map((id) => this.get(id));
   }
 
+  /** Running jobs of other backends whose lease no longer holds (their process is gone or froze). */
+  interrupted(now = Date.now()): number[] {
+    return this.#lapsed(undefined, now);
+  }
+
+  /**
+   * Takes over a running job whose lease lapsed, keeping it running: a
+   * restarted cluster coordinator re-attaches to the work its workers still
+   * do. False when the lease holds again or the job stopped running.
+   */
+  takeOver(jobId: number, now = Date.now()): boolean {
+    const taken = this.db
+      .transaction(() => {
+        if (!this.#lapsed([jobId], now).includes(jobId)) return false;
+        return (
+          this.db
+            .prepare(
+              "UPDATE jobs SET lease_owner = ?, lease_expires_at = ? WHERE id = ? AND state = 'running'",
+            )
+            .run(this.owner.id, leaseExpiry(now), jobId).changes > 0
+        );
+      })
+      .immediate();
+    if (taken) this.changed(jobId);
+    return taken;
+  }
+
+  /** Whether this backend holds the job as a running one. */
+  holds(jobId: number): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND lease_owner = ?")
+        .get(jobId, this.owner.id) !== undefined
+    );
+  }
+
   /** Running jobs of other backends whose lease no longer holds. */
   #lapsed(ids: number[] | undefined, now: number): number[] {
     return this.db
@@ -468,8 +504,7 @@ export class JobQueue {
 
   /**
    * Whether `file` is an output of ours, recorded or being written (a job fixes
-   * its output path before writing): watchers must never feed on those, and
-   * "overwrite" replaces nothing else.
+   * its output path before writing): watchers must never feed on those.
    */
   isOwnOutput(file: string): boolean {
     return (

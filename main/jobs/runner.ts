@@ -3,13 +3,11 @@
  * and the runner goes on; a job interrupted by shutdown or a crash runs again
  * at the next start without ever producing a second output file.
  */
-import { existsSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
-import sharp from 'sharp';
-import { formatFromPath, resolveOutputPath } from '../engine/output-path.js';
+import { formatFromPath } from '../engine/output-path.js';
 import type { Engine, EngineOptions, UpscaleProgress } from '../engine/index.js';
-import type { UpscaleDevice } from '../../common/contract.js';
+import type { ClusterStatus, UpscaleDevice } from '../../common/contract.js';
 import type { EventBus } from '../../common/events.js';
+import { claimOutput, describeOutput } from './output-decision.js';
 import type { FinishedOutput, JobQueue, QueuedJob } from './queue.js';
 import { removeStaleTempFiles } from './temp-files.js';
 
@@ -25,12 +23,18 @@ export interface RunnerOptions {
   persistEveryMs?: number;
 }
 
-type OutputDecision =
-  | { kind: 'write'; path: string }
-  | { kind: 'adopt'; path: string }
-  | { kind: 'skip'; path: string };
+/** What works through the queue: this machine's runner, or a cluster coordinator sending jobs to workers. */
+export interface QueueRunner {
+  /** Works until stopped. */
+  start(): void;
+  /** Works until no job is queued, then resolves. */
+  runUntilIdle(): Promise<void>;
+  stop(): Promise<void>;
+  /** A cluster's workers, depth and speed; undefined for the local runner. */
+  clusterStatus?: () => Promise<ClusterStatus>;
+}
 
-export class JobRunner {
+export class JobRunner implements QueueRunner {
   #engine: Promise<Engine> | null = null;
   #current: { jobId: number; controller: AbortController } | null = null;
   #stopping = false;
@@ -117,7 +121,13 @@ export class JobRunner {
     try {
       const engine = await this.#openEngine();
       const modelId = job.settings.modelId ?? defaultModelId(engine, job.settings.scale);
-      const decision = await this.#claimOutput(job, modelId, controller.signal);
+      const decision = await claimOutput(this.queue, job, modelId, {
+        pollMs: this.options.pollMs ?? 2000,
+        signal: controller.signal,
+        recover: () => {
+          this.recover();
+        },
+      });
       if (decision.kind === 'skip') {
         this.queue.skip(job.id, `${decision.path} already exists`);
       } else if (decision.kind === 'adopt') {
@@ -168,56 +178,6 @@ export class JobRunner {
     };
   }
 
-  /** Decides the output and claims it; while another job writes to that path, waits and decides again. */
-  async #claimOutput(
-    job: QueuedJob,
-    modelId: string,
-    signal: AbortSignal,
-  ): Promise<OutputDecision> {
-    for (;;) {
-      const decision = this.#decideOutput(job);
-      if (decision.kind !== 'write' || this.queue.claimOutput(job.id, decision.path, modelId)) {
-        return decision;
-      }
-      await delay(this.options.pollMs ?? 2000, undefined, { signal });
-      // The job writing there may be one whose process is gone: it goes back to the queue.
-      this.recover();
-    }
-  }
-
-  /**
-   * A claimed output that exists was written by an earlier attempt of this very
-   * job (the engine renames into place only when the file is complete), so it
-   * is adopted rather than written twice. Overwrite jobs just write again.
-   */
-  #decideOutput(job: QueuedJob): OutputDecision {
-    const { settings } = job;
-    // Unless another job has recorded the file there since (it took the path over
-    // while this job's process was gone): then it is decided afresh, like any other.
-    if (job.outputClaimed && !this.queue.isOutputOfAnotherJob(job.output, job.id)) {
-      const adopt = existsSync(job.output) && settings.collision !== 'overwrite';
-      return { kind: adopt ? 'adopt' : 'write', path: job.output };
-    }
-    const request = {
-      input: job.input,
-      scale: settings.scale,
-      template: settings.template,
-      ...(settings.outDir === null ? {} : { outDir: settings.outDir }),
-      ...(settings.sourceRoot === null ? {} : { sourceRoot: settings.sourceRoot }),
-      ...(settings.format === null ? {} : { format: settings.format }),
-    };
-    let resolved = resolveOutputPath({ ...request, collision: settings.collision });
-    // "Overwrite" only ever replaces our own outputs; anyone else's file is left alone.
-    if (
-      settings.collision === 'overwrite' &&
-      existsSync(resolved.path) &&
-      !this.queue.isOwnOutput(resolved.path)
-    ) {
-      resolved = resolveOutputPath({ ...request, collision: 'increment' });
-    }
-    return { kind: resolved.action === 'skip' ? 'skip' : 'write', path: resolved.path };
-  }
-
   #progressReporter(
     jobId: number,
     controller: AbortController,
@@ -264,15 +224,4 @@ export function defaultModelId(engine: Engine, scale: number): string {
   const model = candidates[0];
   if (model === undefined) throw new Error(`No model for ×${scale} is installed`);
   return model.id;
-}
-
-async function describeOutput(file: string, modelId: string): Promise<FinishedOutput> {
-  const metadata = await sharp(file).metadata();
-  return {
-    path: file,
-    modelId,
-    width: metadata.width,
-    height: metadata.height,
-    format: formatFromPath(file) ?? metadata.format,
-  };
 }

@@ -27,18 +27,19 @@ const loopback = new BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4');
 loopback.addAddress('::1', 'ipv6');
 
-export async function resolveBindHost(given: string): Promise<BindHost> {
+/** `option` names the command-line option in messages (`--host`, `--cluster-host`). */
+export async function resolveBindHost(given: string, option = '--host'): Promise<BindHost> {
   const bare = given.trim().replace(/^\[(.*)\]$/, '$1');
   const found = bare === '' ? null : await lookup(bare, { verbatim: true }).catch(() => null);
   if (found === null) {
     throw new InvalidError(
-      `--host ${given} is neither an address of this machine nor a name that resolves to one.`,
+      `${option} ${given} is neither an address of this machine nor a name that resolves to one.`,
     );
   }
   const family = found.family === 6 ? 'ipv6' : 'ipv4';
   if (unspecified.check(found.address, family)) {
     throw new InvalidError(
-      `--host ${given} means every interface at once; give the one address to serve on ` +
+      `${option} ${given} means every interface at once; give the one address to serve on ` +
         `(this machine has ${machineAddresses().join(', ')}).`,
     );
   }
@@ -55,11 +56,16 @@ export async function resolveBindHost(given: string): Promise<BindHost> {
 }
 
 /** Listen failures as one line that says what to change. */
-export function listenError(error: Error, port: number, given: string): Error {
+export function listenError(
+  error: Error,
+  port: number,
+  given: string,
+  option = { host: '--host', port: '--port' },
+): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') {
     return new BusyError(
-      `Port ${port} on ${given} is already in use; choose another --port, or 0 for a free one.`,
+      `Port ${port} on ${given} is already in use; choose another ${option.port}, or 0 for a free one.`,
     );
   }
   if (code === 'EACCES') {
@@ -69,7 +75,7 @@ export function listenError(error: Error, port: number, given: string): Error {
   }
   if (code === 'EADDRNOTAVAIL') {
     return new InvalidError(
-      `--host ${given} is not an address of this machine; it has ${machineAddresses().join(', ')}.`,
+      `${option.host} ${given} is not an address of this machine; it has ${machineAddresses().join(', ')}.`,
     );
   }
   return error;

@@ -10,7 +10,11 @@ import { waitFor } from '../support/wait.js';
 
 const commands = [['upscale'], ['jobs', 'add'], ['watch']];
 
-/** The help line of each option, joined with its wrapped continuation lines. */
+/**
+ * The help line of each option, joined with its wrapped continuation lines,
+ * spaces collapsed: the column commander pads to depends on each command's
+ * longest option, the wording must not.
+ */
 async function helpOptions(command: string[]): Promise<Map<string, string>> {
   const { stdout } = await runYonos([...command, '--help']);
   const options = new Map<string, string>();
@@ -19,14 +23,18 @@ async function helpOptions(command: string[]): Promise<Map<string, string>> {
     const start = /^ {2}(-\w, )?(--[\w-]+)/.exec(line);
     if (start?.[2] !== undefined) {
       current = start[2];
-      options.set(current, line.trim());
+      options.set(current, collapse(line));
     } else if (current !== '' && /^ {4,}\S/.test(line)) {
-      options.set(current, `${options.get(current) ?? ''} ${line.trim()}`);
+      options.set(current, `${options.get(current) ?? ''} ${collapse(line)}`);
     } else {
       current = '';
     }
   }
   return options;
+}
+
+function collapse(line: string): string {
+  return line.trim().replace(/\s+/g, ' ');
 }
 
 describe('shared options', () => {

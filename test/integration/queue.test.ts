@@ -51,7 +51,7 @@ describe('enqueueing', () => {
       format: 'png',
       quality: null,
       template: '{name}_x{scale}',
-      collision: 'skip',
+      collision: 'increment',
       outDir: out,
       sourceRoot: folder,
     });

@@ -52,7 +52,11 @@ describe('the job runner', () => {
     const broken = path.join(folder, 'broken.jpg');
     await copyFile(good, broken);
 
-    const { jobIds } = await services.jobsEnqueue({ inputs: [skipMe, broken, good], scale: 2 });
+    const { jobIds } = await services.jobsEnqueue({
+      inputs: [skipMe, broken, good],
+      scale: 2,
+      collision: 'skip',
+    });
     await writeFile(broken, 'no longer a photo');
     await app.runner.runUntilIdle();
 
@@ -138,6 +142,7 @@ describe('the job runner', () => {
       scale: 2,
       outDir: out,
       mirror: false,
+      collision: 'skip',
     });
 
     const running = app.runner.runUntilIdle();
@@ -164,11 +169,21 @@ describe('the job runner', () => {
     const first = await writePhoto(path.join(folder, 'a/same.jpg'), { seed: 1 });
     const second = await writePhoto(path.join(folder, 'b/same.jpg'), { seed: 2 });
     const target = path.join(out, 'same_x2.jpg');
-    const dead = await services.jobsEnqueue({ inputs: [first], scale: 2, outDir: out });
+    const dead = await services.jobsEnqueue({
+      inputs: [first],
+      scale: 2,
+      outDir: out,
+      collision: 'skip',
+    });
     const claimed = must(app.queue.claimNext('auto'));
     app.queue.claimOutput(claimed.id, target, 'yonos-tiny-x2');
     abandon(app, claimed.id);
-    const live = await services.jobsEnqueue({ inputs: [second], scale: 2, outDir: out });
+    const live = await services.jobsEnqueue({
+      inputs: [second],
+      scale: 2,
+      outDir: out,
+      collision: 'skip',
+    });
     // The live job runs first; the dead one is requeued meanwhile.
     app.db.prepare('UPDATE jobs SET priority = 9 WHERE id = ?').run(live.jobIds[0]);
 

@@ -1,0 +1,181 @@
+/**
+ * Studio scale when things go wrong, with real processes: a worker killed
+ * with SIGKILL mid-job, Redis restarted mid-batch, the coordinator killed and
+ * started again. Each time every output must appear exactly once, complete,
+ * byte-identical to the single-machine result, with no partial files.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runYonos, startYonos, type CliProcess } from '../support/cli.js';
+import { landedBy, readJobs, sameFiles, startWorker, type TestWorker } from '../support/cluster.js';
+import { writePhoto } from '../support/images.js';
+import { startRedis } from '../support/redis.js';
+import { fixtureModelsDir, onCleanup, tempDir } from '../support/temp.js';
+import { waitFor } from '../support/wait.js';
+
+/** Small tiles make each job take a few seconds, long enough to interrupt it part-way. */
+const engineArgs = ['--scale', '2', '--tile', '16', '--models', fixtureModelsDir, '--threads', '1'];
+
+async function photos(count: number): Promise<string> {
+  const dir = await tempDir('yonos-photos-');
+  for (let seed = 0; seed < count; seed++) {
+    await writePhoto(path.join(dir, `photo-${String(seed)}.jpg`), {
+      width: 240,
+      height: 180,
+      seed: seed + 1,
+    });
+  }
+  return dir;
+}
+
+async function reference(input: string): Promise<string> {
+  const out = await tempDir('yonos-reference-');
+  const run = await runYonos([
+    'upscale',
+    input,
+    '--out',
+    out,
+    '--data-dir',
+    await tempDir('yonos-data-'),
+    ...engineArgs,
+  ]);
+  expect(run.code, run.stderr).toBe(0);
+  return out;
+}
+
+async function coordinate(args: string[]): Promise<CliProcess> {
+  const run = await startYonos(args);
+  onCleanup(async () => {
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    await run.exited;
+  });
+  return run;
+}
+
+/** A job the coordinator records as part-way through. */
+function partWay(dataDir: string): Promise<{ id: number }> {
+  return waitFor(
+    () => {
+      try {
+        return readJobs(dataDir).find((job) => job.state === 'running' && job.progress > 0);
+      } catch {
+        return undefined; // the library is still being created
+      }
+    },
+    'a job part-way through',
+    90_000,
+  );
+}
+
+function landedOnce(workers: TestWorker[], count: number): void {
+  const landed = workers.flatMap(landedBy).sort((a, b) => a - b);
+  expect(landed).toEqual(Array.from({ length: count }, (_, index) => index + 1));
+}
+
+describe('cluster faults', () => {
+  it('gives the job of a worker killed mid-job to another worker', async () => {
+    const redis = await startRedis();
+    const input = await photos(3);
+    const expected = await reference(input);
+    const doomed = await startWorker(redis.url);
+    const out = await tempDir('yonos-out-');
+    const dataDir = await tempDir('yonos-data-');
+    const coordinator = await coordinate([
+      'upscale',
+      input,
+      '--out',
+      out,
+      '--data-dir',
+      dataDir,
+      '--cluster',
+      redis.url,
+      ...engineArgs,
+    ]);
+
+    const interrupted = await partWay(dataDir);
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    const survivor = await startWorker(redis.url);
+
+    const done = await coordinator.exited;
+    expect(done.code, done.stderr).toBe(0);
+    expect(await sameFiles(expected, out)).toBe(true);
+    expect(landedBy(survivor)).toContain(interrupted.id);
+    landedOnce([doomed, survivor], 3);
+  });
+
+  it('finishes the batch when Redis restarts in the middle of it', async () => {
+    const redis = await startRedis();
+    const input = await photos(5);
+    const expected = await reference(input);
+    const workers = [await startWorker(redis.url), await startWorker(redis.url)];
+    const out = await tempDir('yonos-out-');
+    const dataDir = await tempDir('yonos-data-');
+    const coordinator = await coordinate([
+      'upscale',
+      input,
+      '--out',
+      out,
+      '--data-dir',
+      dataDir,
+      '--cluster',
+      redis.url,
+      ...engineArgs,
+    ]);
+
+    await partWay(dataDir);
+    await redis.restart();
+
+    const done = await coordinator.exited;
+    expect(done.code, done.stderr).toBe(0);
+    expect(await sameFiles(expected, out)).toBe(true);
+    landedOnce(workers, 5);
+  });
+
+  it('re-attaches a restarted coordinator to the jobs out in the cluster', async () => {
+    const redis = await startRedis();
+    const input = await photos(4);
+    const expected = await reference(input);
+    const workers = [await startWorker(redis.url), await startWorker(redis.url)];
+    const out = await tempDir('yonos-out-');
+    const dataDir = await tempDir('yonos-data-');
+    const added = await runYonos([
+      'jobs',
+      'add',
+      input,
+      '--out',
+      out,
+      '--data-dir',
+      dataDir,
+      '--scale',
+      '2',
+      '--tile',
+      '16',
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    const run = [
+      'jobs',
+      'run',
+      '--data-dir',
+      dataDir,
+      '--cluster',
+      redis.url,
+      ...engineArgs.slice(4),
+    ];
+
+    const first = await coordinate(run);
+    const inFlight = await partWay(dataDir);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = await coordinate(run);
+
+    const done = await second.exited;
+    expect(done.code, done.stderr).toBe(0);
+    expect(await sameFiles(expected, out)).toBe(true);
+    const jobs = readJobs(dataDir);
+    expect(jobs.every((job) => job.state === 'done')).toBe(true);
+    // Taken over where it was, not sent a second time.
+    expect(jobs.find((job) => job.id === inFlight.id)?.attempts).toBe(1);
+    landedOnce(workers, 4);
+  });
+});
