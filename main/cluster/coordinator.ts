@@ -24,7 +24,7 @@ import type { EventBus } from '../../common/events.js';
 import { ClusterConnection } from './cluster-connection.js';
 import { coordinatorIdentity, type CoordinatorIdentity } from './coordinator-identity.js';
 import { modelIdentity } from './model-identity.js';
-import { resolveModel } from './model-resolver.js';
+import { resolveModel } from '../engine/model-resolver.js';
 import {
   cancelKey,
   clusterProgressSchema,

@@ -120,7 +120,8 @@ export class JobRunner implements QueueRunner {
     this.#current = { jobId: job.id, controller };
     try {
       const engine = await this.#openEngine();
-      const modelId = job.settings.modelId ?? defaultModelId(engine, job.settings.scale);
+      // The engine's resolver, as yonos upscale's: the same model for the same request.
+      const modelId = engine.resolveModel(job.settings.scale, job.settings.modelId ?? undefined).id;
       const decision = await claimOutput(this.queue, job, modelId, {
         pollMs: this.options.pollMs ?? 2000,
         signal: controller.signal,
@@ -216,12 +217,4 @@ export class JobRunner implements QueueRunner {
     });
     return this.#engine;
   }
-}
-
-/** The model a job without one uses: as the engine picks, the first for the scale in search order. */
-export function defaultModelId(engine: Engine, scale: number): string {
-  const candidates = engine.listModels().filter((model) => model.scale === scale);
-  const model = candidates[0];
-  if (model === undefined) throw new Error(`No model for ×${scale} is installed`);
-  return model.id;
 }

@@ -1,7 +1,7 @@
 /** The model a job uses, found the way the engine finds it, without starting an engine. */
-import { defaultDataDir } from '../engine/data-dir.js';
-import { findBuiltInModelsDir, modelSources, pickModel, scanModels } from '../engine/registry.js';
-import type { EngineOptions, ModelInfo, Scale } from '../engine/types.js';
+import { defaultDataDir } from './data-dir.js';
+import { findBuiltInModelsDir, modelSources, pickModel, scanModels } from './registry.js';
+import type { EngineOptions, ModelInfo, Scale } from './types.js';
 
 export function resolveModel(options: EngineOptions, scale: Scale, modelId?: string): ModelInfo {
   const sources = modelSources({
