@@ -1,7 +1,8 @@
 /**
  * The kinds of failure a caller can act on. Services throw these; each
  * transport maps the kind once (HTTP statuses in server/web-host.ts, exit
- * codes in cli/app-options.ts), never by message or `error.name`.
+ * codes in cli/app-options.ts, IPC replies in electron/ipc.ts), never by
+ * message or `error.name`.
  */
 
 /** The arguments make no sense (a bad cursor, an unknown placeholder): fix the request. */
@@ -22,6 +23,26 @@ export class ConflictError extends Error {}
 
 /** Something else holds the resource now (a port, a lock); try again later or elsewhere. */
 export class BusyError extends Error {}
+
+/** A failed IPC call's reply: the kind, so the renderer never parses a message. */
+export interface IpcFailure {
+  yonosError: { kind: ErrorKind; message: string };
+}
+export type ErrorKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'busy' | 'internal';
+
+export function isIpcFailure(reply: unknown): reply is IpcFailure {
+  return typeof reply === 'object' && reply !== null && 'yonosError' in reply;
+}
+
+/** The error a renderer sees for a failed call: its message, with the kind to act on. */
+export class ServiceError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

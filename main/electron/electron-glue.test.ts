@@ -116,11 +116,13 @@ describe('IPC registration', () => {
     expect(health?.({ senderFrame: { url: 'file:///app/renderer/index.html' } })).toMatchObject({
       status: 'ok',
     });
-    // Arguments are checked against the contract.
+    // Arguments are checked against the contract; a typed error comes back as its kind.
+    const trusted = { senderFrame: { url: 'file:///app/renderer/index.html' } };
     const photo = electron.handlers.get('yonos:libraryPhoto');
-    expect(() =>
-      photo?.({ senderFrame: { url: 'file:///app/renderer/index.html' } }, 'x'),
-    ).toThrow();
+    expect(photo?.(trusted, 'x')).toMatchObject({ yonosError: { kind: 'invalid' } });
+    expect(await photo?.(trusted, 999)).toEqual({
+      yonosError: { kind: 'not-found', message: 'Photo 999 not found' },
+    });
   });
 
   it('reveals only library files, for trusted frames', async () => {

@@ -7,12 +7,18 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import type { ServiceEvent, YonosApi, YonosEvents } from '../../common/contract.js';
 import { desktopChannels, type DesktopApi } from '../../common/desktop.js';
+import { isIpcFailure, ServiceError } from '../../common/errors.js';
 import { eventChannel, ipcChannel, ipcChannelNames } from './ipc-channel.js';
 
 const api = Object.fromEntries(
   ipcChannelNames.map((name) => [
     name,
-    (...args: unknown[]) => ipcRenderer.invoke(ipcChannel(name), ...args),
+    async (...args: unknown[]) => {
+      const reply: unknown = await ipcRenderer.invoke(ipcChannel(name), ...args);
+      if (isIpcFailure(reply))
+        throw new ServiceError(reply.yonosError.kind, reply.yonosError.message);
+      return reply;
+    },
   ]),
 ) as YonosApi;
 

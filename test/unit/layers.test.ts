@@ -83,6 +83,11 @@ describe('the layers', () => {
     expect(loops).toEqual([]);
   });
 
+  it('are the ones ARCHITECTURE.md describes', () => {
+    const map = readFileSync(path.join(root, 'ARCHITECTURE.md'), 'utf8');
+    expect(layers.filter((layer) => !map.includes(`| \`${layer}/\``))).toEqual([]);
+  });
+
   it('are enforced by eslint: an engine module importing the library is an error', async () => {
     const eslint = new ESLint({
       cwd: root,
