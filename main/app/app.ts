@@ -22,6 +22,7 @@ import { DeviceMonitor } from './device-monitor.js';
 import { EventBus } from '../../common/events.js';
 import { heartbeatMs, NamedLeases, newLeaseOwner, type LeaseOwner } from '../library/leases.js';
 import { SettingsStore } from '../library/settings-store.js';
+import { definedFields } from '../../common/fields.js';
 
 export interface AppOptions {
   /** Default: defaultDataDir(). */
@@ -230,7 +231,6 @@ export class YonosApp {
 function engineOptionsFor(dataDir: string, options: AppOptions): EngineOptions {
   return {
     dataDir,
-    ...(options.modelDirs === undefined ? {} : { modelDirs: options.modelDirs }),
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...definedFields({ modelDirs: options.modelDirs, threads: options.threads }),
   };
 }

@@ -12,6 +12,7 @@ import { planBatch } from '../jobs/plan.js';
 import { browseFolder, browsePlaces } from '../library/folder-browser.js';
 import { previewRegion } from './preview.js';
 import { systemInfo } from './system-info.js';
+import { setFields } from '../../common/fields.js';
 
 export function createHealthReport(): HealthReport {
   return {
@@ -45,10 +46,12 @@ export function createServices(app: YonosApp): ServiceHandlers {
         ...(defaults.modelId === null || asked.scale !== defaults.scale
           ? {}
           : { modelId: defaults.modelId }),
-        ...(defaults.tile === null ? {} : { tile: defaults.tile }),
-        ...(defaults.format === null ? {} : { format: defaults.format }),
-        ...(defaults.outDir === null ? {} : { outDir: defaults.outDir }),
-        ...(defaults.quality === null ? {} : { quality: defaults.quality }),
+        ...setFields({
+          tile: defaults.tile,
+          format: defaults.format,
+          outDir: defaults.outDir,
+          quality: defaults.quality,
+        }),
         template: defaults.template,
         ...asked,
       };

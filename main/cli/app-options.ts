@@ -16,6 +16,7 @@ import {
   NotFoundError,
 } from '../../common/errors.js';
 import { usageExitCode } from './usage-exit.js';
+import { definedFields } from '../../common/fields.js';
 
 export interface DataDirOptions {
   dataDir?: string;
@@ -76,8 +77,7 @@ export function appOptionsFrom(options: DataDirOptions & Partial<EngineCliOption
     ...(options.models === undefined || options.models.length === 0
       ? {}
       : { modelDirs: options.models }),
-    ...(options.device === undefined ? {} : { device: options.device }),
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...definedFields({ device: options.device, threads: options.threads }),
   };
 }
 

@@ -5,6 +5,7 @@ import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
 import { parsePositiveInt, parseScale } from './options.js';
 import { outputReport } from './report-output.js';
+import { definedFields } from '../../common/fields.js';
 
 interface BenchCliOptions extends EngineCliOptions {
   runs: number;
@@ -42,8 +43,7 @@ export function benchCommand(): Command {
         ...options.size,
         runs: options.runs,
         scales: options.scales,
-        ...(options.steps === undefined ? {} : { steps: options.steps }),
-        ...(options.tile === undefined ? {} : { tile: options.tile }),
+        ...definedFields({ steps: options.steps, tile: options.tile }),
         engine: engineOptionsFrom(options),
       });
       await outputReport(report, benchMarkdown(report), options);

@@ -7,6 +7,7 @@ import { addLookOptions, lookOptionsFrom, type LookCliOptions } from './look-opt
 import { upscaleOptions } from './options.js';
 import { outputReport } from './report-output.js';
 import { usageExitCode } from './usage-exit.js';
+import { definedFields } from '../../common/fields.js';
 
 interface EvalCliOptions extends EngineCliOptions, LookCliOptions {
   hr: string;
@@ -40,8 +41,7 @@ export function evalCommand(): Command {
         const report = await runEval(engine, {
           hrDir: options.hr,
           scale: options.scale,
-          ...(options.steps === undefined ? {} : { steps: options.steps }),
-          ...(options.model === undefined ? {} : { modelId: options.model }),
+          ...definedFields({ steps: options.steps, modelId: options.model }),
           ...look,
         });
         await outputReport(report, evalMarkdown(report), options);

@@ -28,6 +28,7 @@ import { addLookOptions, lookOptionsFrom, type LookCliOptions } from './look-opt
 import { usageExitCode } from './usage-exit.js';
 import { parsePositiveInt, upscaleOptions, type Scale } from './options.js';
 import { describeClusterStatus, withClusterStatus } from './cluster-status.js';
+import { definedFields } from '../../common/fields.js';
 
 type Options = DataDirOptions & JsonOption;
 
@@ -140,14 +141,16 @@ function toRequest(paths: string[], options: AddOptions): EnqueueRequest {
     mirror: options.mirror,
     priority: options.priority,
     recursive: options.recursive === true,
-    ...(options.collision === undefined ? {} : { collision: options.collision }),
-    ...(options.model === undefined ? {} : { modelId: options.model }),
-    ...(options.steps === undefined ? {} : { steps: options.steps }),
-    ...(options.tile === undefined ? {} : { tile: options.tile }),
-    ...(options.format === undefined ? {} : { format: options.format }),
-    ...(options.quality === undefined ? {} : { quality: options.quality }),
-    ...(options.out === undefined ? {} : { outDir: options.out }),
-    ...(options.label === undefined ? {} : { label: options.label }),
+    ...definedFields({
+      collision: options.collision,
+      modelId: options.model,
+      steps: options.steps,
+      tile: options.tile,
+      format: options.format,
+      quality: options.quality,
+      outDir: options.out,
+      label: options.label,
+    }),
     ...lookOptionsFrom(options),
   };
 }
@@ -173,9 +176,11 @@ function listCommand(): Command {
       const jobs = await withApp(this, appOptionsFrom(options), (services) =>
         services.jobsList({
           limit: options.limit,
-          ...(options.state === undefined ? {} : { state: options.state }),
-          ...(options.batch === undefined ? {} : { batchId: options.batch }),
-          ...(options.after === undefined ? {} : { afterId: options.after }),
+          ...definedFields({
+            state: options.state,
+            batchId: options.batch,
+            afterId: options.after,
+          }),
         }),
       );
       print(options, jobs, () =>

@@ -15,6 +15,7 @@ import {
 } from './app-options.js';
 import { libraryBenchCommand } from './library-bench-command.js';
 import { parsePositiveInt } from './options.js';
+import { definedFields } from '../../common/fields.js';
 
 type Options = DataDirOptions & JsonOption;
 
@@ -109,8 +110,7 @@ function toQuery(options: ListOptions): LibraryQuery {
     ...(options.subfolders === true ? { includeSubfolders: true } : {}),
     ...(options.status === undefined ? {} : { status: options.status }),
     ...(options.missing === true ? { missing: true } : {}),
-    ...(options.search === undefined ? {} : { search: options.search }),
-    ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+    ...definedFields({ search: options.search, cursor: options.cursor }),
   };
 }
 

@@ -16,6 +16,7 @@ import {
 } from './cluster-options.js';
 import type { Scale } from './options.js';
 import type { UpscaleReporter, UpscaleSummary } from './upscale-report.js';
+import { definedFields } from '../../common/fields.js';
 
 export interface UpscaleClusterOptions extends EngineCliOptions, ClusterCliOptions {
   scale: Scale;
@@ -75,11 +76,13 @@ function request(images: string[], options: UpscaleClusterOptions): EnqueueReque
     collision: options.collision,
     outDir: options.out ?? null,
     label: `yonos upscale --cluster (${String(images.length)} argument(s))`,
-    ...(options.model === undefined ? {} : { modelId: options.model }),
-    ...(options.steps === undefined ? {} : { steps: options.steps }),
-    ...(options.tile === undefined ? {} : { tile: options.tile }),
-    ...(options.format === undefined ? {} : { format: options.format }),
-    ...(options.quality === undefined ? {} : { quality: options.quality }),
+    ...definedFields({
+      modelId: options.model,
+      steps: options.steps,
+      tile: options.tile,
+      format: options.format,
+      quality: options.quality,
+    }),
   };
 }
 

@@ -32,6 +32,7 @@ import {
   type UpscaleSummary,
 } from './upscale-report.js';
 import { usageExitCode } from './usage-exit.js';
+import { definedFields } from '../../common/fields.js';
 
 interface UpscaleCliOptions extends EngineCliOptions, LookCliOptions, Partial<ClusterCliOptions> {
   scale: Scale;
@@ -270,13 +271,15 @@ async function upscaleOne(
     target.path,
     {
       scale: options.scale,
-      ...(options.model === undefined ? {} : { modelId: options.model }),
-      ...(options.steps === undefined ? {} : { steps: options.steps }),
-      ...(options.tile === undefined ? {} : { tile: options.tile }),
-      ...(options.format === undefined ? {} : { format: options.format }),
-      ...(options.quality === undefined ? {} : { quality: options.quality }),
-      ...(options.look === undefined ? {} : { look: options.look }),
-      ...(options.strength === undefined ? {} : { strength: options.strength }),
+      ...definedFields({
+        modelId: options.model,
+        steps: options.steps,
+        tile: options.tile,
+        format: options.format,
+        quality: options.quality,
+        look: options.look,
+        strength: options.strength,
+      }),
     },
     { signal, onProgress: reporter.progress },
   );

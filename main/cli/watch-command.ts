@@ -21,6 +21,7 @@ import {
 } from './cluster-options.js';
 import { describeJob } from './jobs-command.js';
 import { upscaleOptions, type Scale } from './options.js';
+import { definedFields } from '../../common/fields.js';
 
 interface WatchOptions extends EngineCliOptions, ClusterCliOptions, JsonOption {
   scale: Scale;
@@ -56,9 +57,11 @@ export function watchCommand(): Command {
             path: dir,
             scale: options.scale,
             recursive: options.recursive === true,
-            ...(options.out === undefined ? {} : { outDir: options.out }),
-            ...(options.model === undefined ? {} : { modelId: options.model }),
-            ...(options.format === undefined ? {} : { format: options.format }),
+            ...definedFields({
+              outDir: options.out,
+              modelId: options.model,
+              format: options.format,
+            }),
           },
           false,
         );

@@ -35,6 +35,7 @@ import {
 } from './protocol.js';
 import { readClusterStatus } from './status.js';
 import { hashFile, startTransportServer, type TransportServer } from './transport-server.js';
+import { setFields } from '../../common/fields.js';
 
 export interface CoordinatorOptions {
   /** The cluster's Redis: redis://… or rediss://… */
@@ -386,10 +387,12 @@ async function jobData(
     model,
     options: {
       scale: settings.scale,
-      ...(settings.steps === null ? {} : { steps: settings.steps }),
-      ...(settings.tile === null ? {} : { tile: settings.tile }),
-      ...(settings.format === null ? {} : { format: settings.format }),
-      ...(settings.quality === null ? {} : { quality: settings.quality }),
+      ...setFields({
+        steps: settings.steps,
+        tile: settings.tile,
+        format: settings.format,
+        quality: settings.quality,
+      }),
     },
     outputMegapixels: (header.width * header.height * settings.scale ** 2) / 1e6,
   };

@@ -16,6 +16,7 @@ import { syntheticPhoto } from './synthetic.js';
 import type { EngineOptions, Scale, StageTimings, UpscaleResult } from './types.js';
 import { describeDevice } from './devices.js';
 import type { DeviceReport } from './worker-protocol.js';
+import { definedFields } from '../../common/fields.js';
 
 export interface BenchOptions {
   /** Input size; outputs are `scale` times larger on each side. */
@@ -141,8 +142,7 @@ async function benchModel(
   const upscale = (name: string): Promise<UpscaleResult> =>
     engine.upscaleFile(input, path.join(workDir, name), {
       scale,
-      ...(options.steps === undefined ? {} : { steps: options.steps }),
-      ...(options.tile === undefined ? {} : { tile: options.tile }),
+      ...definedFields({ steps: options.steps, tile: options.tile }),
     });
   await upscale(`model_x${scale}.png`);
   const results: UpscaleResult[] = [];

@@ -15,6 +15,7 @@ import type { Engine } from './engine.js';
 import { scoreY } from './metrics.js';
 import type { Look, Scale } from './types.js';
 import { decoderStrength } from './upscale-options.js';
+import { definedFields } from '../../common/fields.js';
 
 export interface EvalOptions {
   hrDir: string;
@@ -74,9 +75,7 @@ export async function runEval(engine: Engine, options: EvalOptions): Promise<Eva
       const result = await engine.upscaleFile(lrFile, path.join(workDir, 'sr.png'), {
         scale,
         modelId: model.id,
-        ...(options.steps === undefined ? {} : { steps: options.steps }),
-        ...(options.look === undefined ? {} : { look: options.look }),
-        ...(options.strength === undefined ? {} : { strength: options.strength }),
+        ...definedFields({ steps: options.steps, look: options.look, strength: options.strength }),
       });
       provider = result.device;
       const sr = await readPlanes(result.output, 1);

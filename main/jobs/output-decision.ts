@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import { formatFromPath, planOutput } from '../engine/output-path.js';
 import type { FinishedOutput, JobQueue, QueuedJob } from './queue.js';
+import { setFields } from '../../common/fields.js';
 
 export type OutputDecision =
   | { kind: 'write'; path: string }
@@ -56,9 +57,11 @@ export async function decideOutput(queue: JobQueue, job: QueuedJob): Promise<Out
     scale: settings.scale,
     template: settings.template,
     collision: settings.collision,
-    ...(settings.outDir === null ? {} : { outDir: settings.outDir }),
-    ...(settings.sourceRoot === null ? {} : { sourceRoot: settings.sourceRoot }),
-    ...(settings.format === null ? {} : { format: settings.format }),
+    ...setFields({
+      outDir: settings.outDir,
+      sourceRoot: settings.sourceRoot,
+      format: settings.format,
+    }),
   });
   return { kind: plan.action === 'skip' ? 'skip' : 'write', path: plan.path };
 }

@@ -12,6 +12,7 @@ import { findPhotos } from '../library/photo-files.js';
 import type { EnqueueRequest, JobSettings } from '../../common/contract.js';
 import { fileErrorMessage } from '../../common/errors.js';
 import type { NewJob } from './queue.js';
+import { definedFields, setFields } from '../../common/fields.js';
 
 export interface PlannedBatch {
   jobs: NewJob[];
@@ -37,8 +38,7 @@ export function settingsFor(request: EnqueueRequest, sourceRoot: string | null):
     collision: request.collision ?? 'increment',
     outDir: request.outDir == null ? null : path.resolve(request.outDir),
     sourceRoot: request.outDir != null && mirror ? sourceRoot : null,
-    ...(request.look === undefined ? {} : { look: request.look }),
-    ...(request.strength === undefined ? {} : { strength: request.strength }),
+    ...definedFields({ look: request.look, strength: request.strength }),
   };
 }
 
@@ -49,9 +49,11 @@ export function plannedOutput(input: string, settings: JobSettings): string {
     scale: settings.scale,
     template: settings.template,
     collision: 'overwrite',
-    ...(settings.outDir === null ? {} : { outDir: settings.outDir }),
-    ...(settings.sourceRoot === null ? {} : { sourceRoot: settings.sourceRoot }),
-    ...(settings.format === null ? {} : { format: settings.format }),
+    ...setFields({
+      outDir: settings.outDir,
+      sourceRoot: settings.sourceRoot,
+      format: settings.format,
+    }),
   }).path;
 }
 

@@ -10,6 +10,7 @@ import type { EventBus } from '../../common/events.js';
 import { claimOutput, describeOutput } from './output-decision.js';
 import type { FinishedOutput, JobQueue, QueuedJob } from './queue.js';
 import { removeStaleTempFiles } from './temp-files.js';
+import { definedFields, setFields } from '../../common/fields.js';
 
 export interface RunnerOptions {
   device: UpscaleDevice;
@@ -161,12 +162,13 @@ export class JobRunner implements QueueRunner {
       {
         scale: settings.scale,
         modelId,
-        ...(settings.steps === null ? {} : { steps: settings.steps }),
-        ...(settings.tile === null ? {} : { tile: settings.tile }),
-        ...(settings.format === null ? {} : { format: settings.format }),
-        ...(settings.quality === null ? {} : { quality: settings.quality }),
-        ...(settings.look === undefined ? {} : { look: settings.look }),
-        ...(settings.strength === undefined ? {} : { strength: settings.strength }),
+        ...setFields({
+          steps: settings.steps,
+          tile: settings.tile,
+          format: settings.format,
+          quality: settings.quality,
+        }),
+        ...definedFields({ look: settings.look, strength: settings.strength }),
       },
       { signal: controller.signal, onProgress: this.#progressReporter(job.id, controller) },
     );

@@ -14,6 +14,7 @@ import type { Library } from '../library/library.js';
 import { isIgnoredName, isPhotoFile } from '../library/photo-files.js';
 import type { WatchFolder } from '../../common/contract.js';
 import type { EventBus } from '../../common/events.js';
+import { setFields } from '../../common/fields.js';
 
 export interface WatcherDeps {
   library: Library;
@@ -103,9 +104,7 @@ export class FolderWatcher {
       scale,
       collision: 'skip',
       mirror: true,
-      ...(modelId === null ? {} : { modelId }),
-      ...(outDir === null ? {} : { outDir }),
-      ...(format === null ? {} : { format }),
+      ...setFields({ modelId, outDir, format }),
     };
   }
 
