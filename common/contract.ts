@@ -184,7 +184,7 @@ export type JobState = z.infer<typeof jobStateSchema>;
 /** A model's look: its faithful decoder, or the detailed (adversarially fine-tuned) one. */
 export const lookSchema = z.enum(['faithful', 'detailed']);
 /** With the detailed look: 0 (faithful) to 1 (fully detailed, the default). */
-const strengthSchema = z.number().check(z.minimum(0), z.maximum(1));
+export const strengthSchema = z.number().check(z.minimum(0), z.maximum(1));
 
 /** The settings snapshot each job keeps, whatever the defaults become later. */
 export const jobSettingsSchema = z.object({
@@ -419,6 +419,10 @@ export const appSettingsSchema = z.object({
   template: nameTemplateSchema,
   /** null: next to each photo. */
   outDir: nullableString,
+  /** The look the app's Look control starts from, where the model has a detailed look. */
+  look: lookSchema,
+  /** The detailed look's strength it starts from. */
+  strength: strengthSchema,
 });
 export type AppSettings = z.infer<typeof appSettingsSchema>;
 
@@ -495,7 +499,8 @@ export const systemInfoSchema = z.object({
 });
 export type SystemInfo = z.infer<typeof systemInfoSchema>;
 
-export const previewRequestSchema = z.object({
+/** A region of a photo to preview, and the model to preview it with. */
+const previewRegionFields = {
   photoId: id,
   /** The region of the original, in its pixels (at most 256 × 256). */
   x: count,
@@ -503,8 +508,12 @@ export const previewRequestSchema = z.object({
   width: z.int().check(z.minimum(8), z.maximum(256)),
   height: z.int().check(z.minimum(8), z.maximum(256)),
   scale: scaleSchema,
-  steps: z.int().check(z.minimum(2), z.maximum(50)),
   modelId: z.optional(z.string()),
+};
+
+export const previewRequestSchema = z.object({
+  ...previewRegionFields,
+  steps: z.int().check(z.minimum(2), z.maximum(50)),
 });
 export type PreviewRequest = z.infer<typeof previewRequestSchema>;
 
@@ -520,6 +529,26 @@ export const previewResultSchema = z.object({
   warmUpMs: z.number(),
 });
 export type PreviewResult = z.infer<typeof previewResultSchema>;
+
+export const previewLooksRequestSchema = z.object({
+  ...previewRegionFields,
+  /** The detailed look's strength (default 1). */
+  strength: z.optional(strengthSchema),
+});
+export type PreviewLooksRequest = z.infer<typeof previewLooksRequestSchema>;
+
+export const previewLooksResultSchema = z.object({
+  /** PNG data: URLs of the region upscaled in the faithful and in the detailed look. */
+  faithful: z.string(),
+  detailed: z.string(),
+  strength: strengthSchema,
+  /** Each look's time after a warm-up run of both. */
+  faithfulMs: z.number(),
+  detailedMs: z.number(),
+  /** The warm-up runs together (loading the model and each look's decoder). */
+  warmUpMs: z.number(),
+});
+export type PreviewLooksResult = z.infer<typeof previewLooksResultSchema>;
 
 // ---- Folder browser (yonos serve's stand-in for the native folder dialog) ------
 
@@ -664,6 +693,10 @@ export const serviceContract = {
   systemInfo: { args: z.tuple([]), result: systemInfoSchema },
   /** Upscales a small region of a photo with one step and with N steps, for comparison. */
   previewRegion: { args: z.tuple([previewRequestSchema]), result: previewResultSchema },
+  /** Upscales a small region of a photo in the faithful and in the detailed look, for comparison. */
+  previewLooks: { args: z.tuple([previewLooksRequestSchema]), result: previewLooksResultSchema },
+  /** The installed models' cards, without the device check systemInfo makes. */
+  modelsList: { args: z.tuple([]), result: z.array(modelCardSchema) },
   /** The "Upscale ×4 / ×8" right-click actions in Linux file managers. */
   integrationStatus: { args: z.tuple([]), result: integrationStatusSchema },
   /** Installs or removes them; returns the new status. */

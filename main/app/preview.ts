@@ -1,15 +1,27 @@
 /**
- * The compare view's "1 step vs N steps" preview: a small region of a photo
- * (its bytes, read inside the allowed roots) is cropped to a temporary PNG and upscaled by the engine with one step
- * and with N steps, both timed after a warm-up run, and both results come back as PNG data: URLs. The temporary
- * folder is always removed.
+ * The compare view's previews, "1 step vs N steps" and "faithful vs detailed": a small region of a photo (its
+ * bytes, read inside the allowed roots) is cropped to a temporary PNG and upscaled by the engine both ways, each
+ * timed after a warm-up, and both results come back as PNG data: URLs. The temporary folder is always removed.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Engine } from '../engine/index.js';
-import type { PreviewRequest, PreviewResult } from '../../common/contract.js';
+import type { Engine, UpscaleOptions } from '../engine/index.js';
+import type {
+  PreviewLooksRequest,
+  PreviewLooksResult,
+  PreviewRequest,
+  PreviewResult,
+} from '../../common/contract.js';
+import { InvalidError } from '../../common/errors.js';
+
+type RegionRequest = Pick<PreviewRequest, 'x' | 'y' | 'width' | 'height' | 'scale' | 'modelId'>;
+/** One timed upscale of the region with these options; the result as a PNG data: URL. */
+type RegionRun = (options: Pick<UpscaleOptions, 'steps' | 'look' | 'strength'>) => Promise<{
+  dataUrl: string;
+  ms: number;
+}>;
 
 export async function previewRegion(
   engine: Engine,
@@ -17,6 +29,60 @@ export async function previewRegion(
   request: PreviewRequest,
   tile: number | null,
 ): Promise<PreviewResult> {
+  return withRegion(engine, photo, request, tile, async (run) => {
+    // The first run loads the model and warms its sessions up; timing it would flatter N steps.
+    const warmUp = await run({ steps: 1 });
+    const one = await run({ steps: 1 });
+    const many = await run({ steps: request.steps });
+    return {
+      oneStep: one.dataUrl,
+      multiStep: many.dataUrl,
+      steps: request.steps,
+      oneStepMs: one.ms,
+      multiStepMs: many.ms,
+      warmUpMs: warmUp.ms,
+    };
+  });
+}
+
+/** Compare's faithful vs detailed: the region in both looks, each timed after a warm-up of both. */
+export async function previewLooks(
+  engine: Engine,
+  photo: Buffer,
+  request: PreviewLooksRequest,
+  tile: number | null,
+): Promise<PreviewLooksResult> {
+  const model = engine.resolveModel(request.scale, request.modelId);
+  if (!model.manifest.looks.includes('detailed')) {
+    throw new InvalidError(`Model ${model.id} has no detailed look to compare with.`);
+  }
+  const strength = request.strength ?? 1;
+  const faithfulLook = { look: 'faithful' } as const;
+  const detailedLook = { look: 'detailed', strength } as const;
+  return withRegion(engine, photo, request, tile, async (run) => {
+    // Each look opens its own decoder session the first time: warm both before timing either.
+    const warmUps = [await run(faithfulLook), await run(detailedLook)];
+    const faithful = await run(faithfulLook);
+    const detailed = await run(detailedLook);
+    return {
+      faithful: faithful.dataUrl,
+      detailed: detailed.dataUrl,
+      strength,
+      faithfulMs: faithful.ms,
+      detailedMs: detailed.ms,
+      warmUpMs: warmUps.reduce((sum, warmUp) => sum + warmUp.ms, 0),
+    };
+  });
+}
+
+/** Crops the region to a temporary PNG and hands `use` a way to upscale it; the folder is always removed. */
+async function withRegion<T>(
+  engine: Engine,
+  photo: Buffer,
+  request: RegionRequest,
+  tile: number | null,
+  use: (run: RegionRun) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(path.join(tmpdir(), 'yonos-preview-'));
   try {
     const crop = path.join(dir, 'region.png');
@@ -37,13 +103,14 @@ export async function previewRegion(
       })
       .png()
       .toFile(crop);
-    const run = async (steps: number): Promise<{ dataUrl: string; ms: number }> => {
-      const output = path.join(dir, `steps-${steps}.png`);
+    let runs = 0;
+    return await use(async (options) => {
+      const output = path.join(dir, `run-${(runs += 1)}.png`);
       const started = performance.now();
       await engine.upscaleFile(crop, output, {
         scale: request.scale,
-        steps,
         format: 'png',
+        ...options,
         ...(request.modelId === undefined ? {} : { modelId: request.modelId }),
         ...(tile === null ? {} : { tile }),
       });
@@ -52,19 +119,7 @@ export async function previewRegion(
         dataUrl: `data:image/png;base64,${(await readFile(output)).toString('base64')}`,
         ms,
       };
-    };
-    // The first run loads the model and warms its sessions up; timing it would flatter N steps.
-    const warmUp = await run(1);
-    const one = await run(1);
-    const many = await run(request.steps);
-    return {
-      oneStep: one.dataUrl,
-      multiStep: many.dataUrl,
-      steps: request.steps,
-      oneStepMs: one.ms,
-      multiStepMs: many.ms,
-      warmUpMs: warmUp.ms,
-    };
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -10,8 +10,8 @@ import {
 import { clearedBefore, clearFinished } from '../jobs/cleared.js';
 import { planBatch } from '../jobs/plan.js';
 import { browseFolder, browsePlaces } from '../library/folder-browser.js';
-import { previewRegion } from './preview.js';
-import { systemInfo } from './system-info.js';
+import { previewLooks, previewRegion } from './preview.js';
+import { installedModelCards, systemInfo } from './system-info.js';
 import { setFields } from '../../common/fields.js';
 
 export function createHealthReport(): HealthReport {
@@ -109,6 +109,16 @@ export function createServices(app: YonosApp): ServiceHandlers {
       const photo = await library.readOriginal(request.photoId);
       return previewRegion(await app.previewEngine(), photo, request, settings.get().tile);
     },
+    previewLooks: async (request) => {
+      const photo = await library.readOriginal(request.photoId);
+      return previewLooks(await app.previewEngine(), photo, request, settings.get().tile);
+    },
+    modelsList: () =>
+      installedModelCards({
+        dataDir: app.dataDir,
+        modelDirs: app.engineOptions.modelDirs ?? [],
+        speed: (modelId) => app.estimates.modelSpeed(modelId),
+      }),
 
     integrationStatus: () =>
       onLinux(() => actionsStatus(app.actionTargets, { dataDir: app.dataDir })),

@@ -22,11 +22,7 @@ export interface SystemInfoSources {
 }
 
 export function systemInfo(sources: SystemInfoSources): SystemInfo {
-  const folders = modelSources({
-    modelDirs: sources.modelDirs,
-    dataDir: sources.dataDir,
-    builtInModelsDir: findBuiltInModelsDir(),
-  });
+  const folders = modelFolders(sources);
   const scan = scanModels(folders);
   const working = sources.autoDevice.checks.filter((check) => check.available);
   const providers = [...working.map((check) => check.provider), 'cpu'];
@@ -43,6 +39,23 @@ export function systemInfo(sources: SystemInfoSources): SystemInfo {
     modelFolders: folders.map((source) => source.dir),
     userModelsDir: path.join(sources.dataDir, 'models'),
   };
+}
+
+/** The installed models' cards, in search order (so the first of a scale is its default). */
+export function installedModelCards(
+  sources: Pick<SystemInfoSources, 'dataDir' | 'modelDirs' | 'speed'>,
+): ModelCard[] {
+  return scanModels(modelFolders(sources)).models.map((model) =>
+    modelCard(model, sources.speed(model.id)),
+  );
+}
+
+function modelFolders(sources: Pick<SystemInfoSources, 'dataDir' | 'modelDirs'>) {
+  return modelSources({
+    modelDirs: sources.modelDirs,
+    dataDir: sources.dataDir,
+    builtInModelsDir: findBuiltInModelsDir(),
+  });
 }
 
 /**

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { benchMarkdown, defaultBenchOptions, runBench } from '../engine/bench.js';
+import { lookBenchMarkdown, runLookBench } from '../engine/look-bench.js';
+import { defaultDataDir } from '../engine/data-dir.js';
 import type { Scale } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
@@ -15,6 +17,7 @@ interface BenchCliOptions extends EngineCliOptions {
   tile?: number;
   out?: string;
   json?: boolean;
+  looks?: boolean;
 }
 
 export function benchCommand(): Command {
@@ -38,7 +41,16 @@ export function benchCommand(): Command {
     .option('--tile <n>', 'tile side in input pixels (default: automatic)', parsePositiveInt)
     .option('--out <file>', 'write the JSON report there, and the markdown table beside it (.md)')
     .option('--json', 'print the JSON report instead of the table')
+    .option(
+      '--looks',
+      'instead: the decoder cost of each model with a detailed look (faithful-only vs the ' +
+        'strength baked in at load vs blended per call), on the CPU',
+    )
     .action(async (options: BenchCliOptions) => {
+      if (options.looks === true) {
+        await benchLooks(options);
+        return;
+      }
       const report = await runBench({
         ...options.size,
         runs: options.runs,
@@ -48,6 +60,18 @@ export function benchCommand(): Command {
       });
       await outputReport(report, benchMarkdown(report), options);
     });
+}
+
+async function benchLooks(options: BenchCliOptions): Promise<void> {
+  const report = await runLookBench({
+    modelDirs: options.models,
+    dataDir: options.dataDir ?? defaultDataDir(),
+    scales: options.scales,
+    runs: options.runs,
+    strength: 1,
+    ...definedFields({ tile: options.tile, threads: options.threads }),
+  });
+  await outputReport(report, lookBenchMarkdown(report), options);
 }
 
 function parseSize(value: string): { width: number; height: number } {

@@ -48,6 +48,8 @@ export const ipcChannelNames = [
   'settingsSet',
   'systemInfo',
   'previewRegion',
+  'previewLooks',
+  'modelsList',
   'integrationStatus',
   'integrationSet',
 ] as const satisfies readonly ChannelName[];

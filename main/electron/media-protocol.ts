@@ -1,7 +1,7 @@
 /**
  * `yonos-media://photo/<id>` and `yonos-media://version/<id>`: full-size
  * images for the compare view, served only for library photos and their
- * enhanced versions inside the allowed roots (main/shared/image-access.ts).
+ * enhanced versions inside the allowed roots (main/library/image-access.ts).
  */
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';

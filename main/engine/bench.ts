@@ -243,7 +243,7 @@ async function benchLanczos(
   };
 }
 
-function machine(): BenchReport['machine'] {
+export function machine(): BenchReport['machine'] {
   return {
     platform: process.platform,
     arch: process.arch,
@@ -253,7 +253,7 @@ function machine(): BenchReport['machine'] {
   };
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const upper = sorted[middle] ?? Number.NaN;

@@ -8,7 +8,7 @@
  * for the model: the next batch's inputs are asked for before the model runs.
  */
 import { performance } from 'node:perf_hooks';
-import { strengthInput, type GraphName, type ModelManifest } from './manifest.js';
+import type { GraphName, ModelManifest } from './manifest.js';
 import { ddimPlan, ddimUpdate, type DdimStep } from './schedule.js';
 import { planTiles, type Tile } from './tiler.js';
 import type { TileInputs } from './tile-inputs.js';
@@ -72,8 +72,6 @@ export interface PipelineOptions {
   batch: number;
   steps: number;
   seed: number;
-  /** The decoder's look blend, 0 = faithful … 1 = detailed; absent or null for a decoder without that input. */
-  strength?: number | null;
   /** Called between model calls; throws to cancel. */
   checkpoint?: () => void;
   onTile?: (tilesDone: number, tilesTotal: number) => void;
@@ -171,25 +169,12 @@ async function upscaleBatch<T>(
       });
       checkpoint?.();
     }
-    const look = await lookFeed(device, options.strength ?? null);
-    if (look !== null) hold(look[strengthInput] as T);
-    const hr = hold(
-      await timed(timings, 'decoder', () => device.run('decoder', { z, lr, ...look })),
-    );
+    const hr = hold(await timed(timings, 'decoder', () => device.run('decoder', { z, lr })));
     checkpoint?.();
     return await transfer(() => device.download(hr));
   } finally {
     device.release([...new Set(held)]);
   }
-}
-
-/** The decoder's `strength` feed; null for a faithful-only model, whose decoder has no such input. */
-async function lookFeed<T>(
-  device: InferenceDevice<T>,
-  strength: number | null,
-): Promise<Record<string, T> | null> {
-  if (strength === null) return null;
-  return { [strengthInput]: await device.upload({ data: Float32Array.of(strength), dims: [1] }) };
 }
 
 /** Milliseconds of one batch through the model on blank inputs: what a tile calibration times. */

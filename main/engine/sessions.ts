@@ -12,14 +12,17 @@
  * - `cpu`: the gpu-buffer path with ORT tensors kept on the host, so that very
  *   code is tested on machines without a GPU.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { contractTensorNames, graphNames, namesMismatch, type GraphName } from './manifest.js';
+import { bakeStrength } from './decoder-look.js';
+import { contractTensorNames, namesMismatch, strengthInput, type GraphName } from './manifest.js';
 import { copyGraph, ddimGraph } from './onnx-graphs.js';
 import { hostDevice, type InferenceDevice, type ModelRunner, type TensorData } from './pipeline.js';
 import { ModelPackageError } from './providers.js';
 import { ddimCoefficients } from './schedule.js';
-import type { ModelInfo } from './types.js';
+import type { ModelInfo, UpscaleOptions } from './types.js';
+import { decoderStrength } from './upscale-options.js';
 
 // Provider failures are expected (they drive the fallback) and reported by us, once.
 ort.env.logLevel = 'fatal';
@@ -31,9 +34,12 @@ export interface ModelSessions {
   /** The provider as the user knows it (e.g. 'webgpu'). */
   provider: string;
   residency: Residency;
-  device: InferenceDevice<unknown>;
+  /** The device running this model in this look (default faithful); see LookDecoders. */
+  device: (look?: LookChoice) => Promise<InferenceDevice<unknown>>;
   release: () => Promise<void>;
 }
+
+export type LookChoice = Pick<UpscaleOptions, 'look' | 'strength'>;
 
 export interface SessionOptions {
   /** ORT intra-op threads; default: ORT's own choice. */
@@ -59,9 +65,12 @@ export async function openModelSessions(
   options: SessionOptions = {},
 ): Promise<ModelSessions> {
   const residency = options.residency ?? 'host';
-  const opened: ort.InferenceSession[] = [];
+  const opened = new Set<ort.InferenceSession>();
+  const close = async (session: ort.InferenceSession): Promise<void> => {
+    if (opened.delete(session)) await session.release();
+  };
   const release = async (): Promise<void> => {
-    await Promise.all(opened.splice(0).map((session) => session.release()));
+    await Promise.all([...opened].map(close));
   };
   const create = async (
     source: string | Uint8Array,
@@ -77,33 +86,98 @@ export async function openModelSessions(
       typeof source === 'string'
         ? await ort.InferenceSession.create(source, sessionOptions)
         : await ort.InferenceSession.create(source, sessionOptions);
-    opened.push(session);
+    opened.add(session);
     return session;
   };
   try {
     const kept = residency === 'gpu-buffer' ? 'gpu-buffer' : 'cpu';
-    const sessions = {} as Record<GraphName, ort.InferenceSession>;
-    for (const graph of graphNames) {
-      sessions[graph] = await create(path.join(model.dir, model.manifest.files[graph]), kept);
-      checkGraphNames(model, graph, sessions[graph]);
-    }
-    const run = (options.wrapRun ?? ((inner) => inner))(plainRun);
-    const device =
+    const graph = async (name: 'encoder' | 'unet'): Promise<ort.InferenceSession> => {
+      const session = await create(path.join(model.dir, model.manifest.files[name]), kept);
+      checkGraphNames(model, name, session);
+      return session;
+    };
+    const shared = { encoder: await graph('encoder'), unet: await graph('unet') };
+    const resident =
       residency === 'host'
+        ? null
+        : {
+            upload: await create(copyGraph(), kept),
+            download: await create(copyGraph()),
+            ddim: await create(ddimGraph(), kept),
+          };
+    const decoders = new LookDecoders(model, (source) => create(source, kept), close);
+    const run = (options.wrapRun ?? ((inner) => inner))(plainRun);
+    const device = async (look: LookChoice = {}): Promise<InferenceDevice<unknown>> => {
+      const sessions = { ...shared, decoder: await decoders.session(look) };
+      return resident === null
         ? hostDevice(hostRunner(sessions, run))
-        : residentDevice(
-            {
-              ...sessions,
-              upload: await create(copyGraph(), kept),
-              download: await create(copyGraph()),
-              ddim: await create(ddimGraph(), kept),
-            },
-            run,
-          );
+        : residentDevice({ ...sessions, ...resident }, run);
+    };
     return { provider, residency, device, release };
   } catch (error) {
     await release();
     throw error;
+  }
+}
+
+/**
+ * The decoder sessions of one model, one per look strength: a two-look
+ * decoder gets its strength baked in when its session is created
+ * (decoder-look.ts), so a look costs nothing per call. The most recent
+ * `kept` strengths stay open (enough for Compare's faithful beside detailed);
+ * another strength opens a new session, closing the least recently used.
+ */
+class LookDecoders {
+  static readonly kept = 2;
+  readonly #open = new Map<string, Promise<ort.InferenceSession>>();
+
+  constructor(
+    private readonly model: SessionModel,
+    private readonly create: (source: string | Uint8Array) => Promise<ort.InferenceSession>,
+    private readonly close: (session: ort.InferenceSession) => Promise<void>,
+  ) {}
+
+  async session(look: LookChoice): Promise<ort.InferenceSession> {
+    const strength = decoderStrength(this.model, look);
+    const key = String(strength);
+    const session = this.#open.get(key) ?? this.#opened(strength);
+    // Map order is use order: the first entry is the least recently used.
+    this.#open.delete(key);
+    this.#open.set(key, session);
+    const [oldest] = this.#open.keys();
+    if (this.#open.size > LookDecoders.kept && oldest !== undefined) {
+      const evicted = this.#open.get(oldest);
+      this.#open.delete(oldest);
+      void evicted?.then(this.close, () => undefined);
+    }
+    try {
+      return await session;
+    } catch (error) {
+      this.#open.delete(key);
+      throw error;
+    }
+  }
+
+  async #opened(strength: number | null): Promise<ort.InferenceSession> {
+    const { model } = this;
+    const file = path.join(model.dir, model.manifest.files.decoder);
+    if (strength === null) {
+      const session = await this.create(file);
+      checkGraphNames(model, 'decoder', session);
+      return session;
+    }
+    let baked: Uint8Array;
+    try {
+      baked = bakeStrength(await readFile(file), strength);
+    } catch (error) {
+      throw new ModelPackageError(
+        `Model ${model.id}: ${model.manifest.files.decoder}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    const session = await this.create(baked);
+    checkGraphNames(model, 'decoder', session, [strengthInput]);
+    return session;
   }
 }
 
@@ -157,17 +231,18 @@ function named(result: ort.InferenceSession.ReturnType, name: string): ort.Tenso
   return tensor;
 }
 
-/** The ONNX files must have the inputs and outputs the manifest (and the contract) name. */
+/** The ONNX files must have the inputs and outputs the manifest (and the contract) name, less those `baked` in. */
 function checkGraphNames(
   model: SessionModel,
   graph: GraphName,
   session: ort.InferenceSession,
+  baked: readonly string[] = [],
 ): void {
   const declared = model.manifest.tensors[graph];
   const mismatch = namesMismatch(
     { inputs: session.inputNames, outputs: session.outputNames },
     {
-      inputs: declared.inputs.map((tensor) => tensor.name),
+      inputs: declared.inputs.map((tensor) => tensor.name).filter((name) => !baked.includes(name)),
       outputs: declared.outputs.map((tensor) => tensor.name),
     },
   );

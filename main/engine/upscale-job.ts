@@ -17,15 +17,14 @@ import type { DeviceState } from './device-state.js';
 import { reserveTempFile } from './output-file.js';
 import { formatFromPath } from './output-path.js';
 import { providerName } from './devices.js';
-import { timeModelCall, upscalePixels, type PixelImage } from './pipeline.js';
-import { firstLine, isOutOfMemory, openWithFallback } from './providers.js';
+import { timeModelCall, upscalePixels, type InferenceDevice, type PixelImage } from './pipeline.js';
+import { firstLine, isOutOfMemory, ModelPackageError, openWithFallback } from './providers.js';
 import { openModelSessions, type ModelSessions, type SessionModel } from './sessions.js';
 import { calibrateTilePlan, cachedTilePlan } from './tile-calibration.js';
 import { gpuPlanCandidates, planTileSize, smallerTile, type TilePlan } from './tile-size.js';
 import type { TileWorkFactory } from './tile-work.js';
 import type { OutputFormat, StageTimings, UpscaleProgress, UpscaleResult } from './types.js';
 import type { UpscaleJob } from './worker-protocol.js';
-import { decoderStrength } from './upscale-options.js';
 
 /** Thrown at a checkpoint once the caller has aborted. */
 export class CancelSignal extends Error {}
@@ -185,19 +184,19 @@ async function inferWithFallbacks(
   for (;;) {
     context.onProvider(sessions.provider);
     try {
-      plan ??= await tilePlan(sessions, job, context);
+      const device = await sessions.device(job.options);
+      plan ??= await tilePlan(sessions.provider, sessions.residency, device, job, context);
       const { tile, batch } = plan;
       let tiles = 0;
       const image = await upscalePixels(
         colour,
-        sessions.device,
+        device,
         {
           manifest,
           tile,
           batch,
           steps: stepsOf(job),
           seed: job.options.seed ?? 0,
-          strength: decoderStrength(job.model, job.options),
           checkpoint: context.checkpoint,
           onTile: (done, total) => {
             tiles = total;
@@ -209,7 +208,8 @@ async function inferWithFallbacks(
       );
       return { image, provider: sessions.provider, tile, tiles };
     } catch (error) {
-      if (error instanceof CancelSignal || sessions.provider === 'cpu') throw error;
+      const noRetry = error instanceof CancelSignal || error instanceof ModelPackageError;
+      if (noRetry || sessions.provider === 'cpu') throw error;
       const current: TilePlan = plan ?? planTileSize(manifest, sessions.provider, job.options.tile);
       const smaller: number | null = isOutOfMemory(error)
         ? smallerTile(current.tile, manifest)
@@ -236,12 +236,13 @@ const stepsOf = (job: UpscaleJob): number =>
  * the first time this model runs there, then cached for the machine).
  */
 async function tilePlan(
-  sessions: ModelSessions,
+  provider: string,
+  residency: ModelSessions['residency'],
+  device: InferenceDevice<unknown>,
   job: UpscaleJob,
   context: JobContext,
 ): Promise<TilePlan> {
   const { manifest, id } = job.model;
-  const { provider, residency, device } = sessions;
   if (provider === 'cpu' || job.options.tile !== undefined) {
     return planTileSize(manifest, provider, job.options.tile);
   }

@@ -37,9 +37,10 @@ export function checkLookAvailable(
 }
 
 /**
- * The decoder's `strength` feed for these options: 0 for the faithful look,
- * the chosen strength (default 1) for the detailed one, and null for a
- * faithful-only model, whose decoder has no such input.
+ * The decoder's `strength` for these options (baked into its session, see
+ * decoder-look.ts): 0 for the faithful look, the chosen strength (default 1)
+ * for the detailed one, and null for a faithful-only model, whose decoder has
+ * no such input.
  */
 export function decoderStrength(
   model: { id: string; manifest: Pick<ModelManifest, 'looks'> },

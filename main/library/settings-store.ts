@@ -16,6 +16,8 @@ export const defaultSettings: AppSettings = {
   quality: null,
   template: defaultNameTemplate,
   outDir: null,
+  look: 'faithful',
+  strength: 1,
 };
 
 export class SettingsStore {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { benchMarkdown, runBench, type BenchReport } from '../../main/engine/bench.js';
+import type { LookBenchReport } from '../../main/engine/look-bench.js';
 import type { EngineOptions } from '../../main/engine/index.js';
 import { syntheticPhoto } from '../../main/engine/synthetic.js';
 import { runYonos } from '../support/cli.js';
@@ -82,6 +83,36 @@ describe('the bench', () => {
     expect(report.models).toHaveLength(1);
     expect(readFileSync(path.join(dir, 'bench', 'latest.md'), 'utf8')).toBe(run.stdout);
   });
+  it('yonos bench --looks times faithful-only, baked and in-graph decoders of each two-look model', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'looks.json');
+    const looksModelsDir = path.resolve('test/fixtures/models-looks');
+    const args = ['bench', '--looks', '--models', looksModelsDir, '--runs', '2', '--tile', '16'];
+    const run = await runYonos([...args, '--scales', '2,4', '--out', out], {
+      YONOS_DATA_DIR: dir,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^\| yonos-tiny-looks-x4 \| 16 \| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/m,
+    );
+    expect(run.stdout).toMatch(/^No ×2 model with a detailed look installed\.$/m);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as LookBenchReport;
+    expect(report).toMatchObject({ schema: 'yonos-look-bench/1', provider: 'cpu', runs: 2 });
+    const [entry] = report.models;
+    expect(entry).toMatchObject({ model: 'yonos-tiny-looks-x4', scale: 4, tile: 16, strength: 1 });
+    for (const variant of ['faithfulOnly', 'baked', 'inGraph'] as const) {
+      expect(entry?.samplesMs[variant]).toHaveLength(2);
+      expect(entry?.msPerCall[variant]).toBeGreaterThan(0);
+    }
+    expect(entry?.ratios.bakedToFaithfulOnly).toBeCloseTo(
+      (entry?.msPerCall.baked ?? 0) / (entry?.msPerCall.faithfulOnly ?? 1),
+      9,
+    );
+    // The baked decoder computes what the in-graph blend does.
+    expect(entry?.maxAbsDifference).toBeLessThan(1e-6);
+  });
+
   it('yonos bench --device webgpu names the device it measured, and why not the GPU', async () => {
     const dir = await tempDir();
     const args = ['bench', '--models', fixtureModelsDir, '--size', '32x24', '--runs', '1'];

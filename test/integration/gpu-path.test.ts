@@ -148,8 +148,9 @@ describe('tile size on a GPU, calibrated once per machine', () => {
         { tile: 32, batch: 1 },
         { tile: 32, batch: 2 },
       ];
+      const device = await sessions.device();
       const plan = await calibrateTilePlan(candidates, 2, (candidate) =>
-        timeModelCall(sessions.device, model.manifest, candidate, 1),
+        timeModelCall(device, model.manifest, candidate, 1),
       );
       expect(candidates).toContainEqual({ tile: plan.tile, batch: plan.batch });
       expect(plan.megapixelsPerSecond).toBeGreaterThan(0);

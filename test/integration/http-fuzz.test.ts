@@ -239,6 +239,7 @@ describe('requests the contract accepts but that name nothing real', () => {
     ['watchResume', [99_999]],
     ['watchAdd', [{ path: '/nonexistent', scale: 4 }]],
     ['previewRegion', [{ photoId: 99_999, x: 0, y: 0, width: 16, height: 16, scale: 2, steps: 2 }]],
+    ['previewLooks', [{ photoId: 99_999, x: 0, y: 0, width: 16, height: 16, scale: 4 }]],
     ['jobsEnqueue', [{ photoIds: [99_999], scale: 4 }]],
   ] as const)('%s %j', async (channel, args) => {
     expectJsonRefusal(

@@ -3,11 +3,15 @@
  * two-look fixture (trainer/scripts/make-look-fixture.sh) and a faithful-only one.
  */
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { systemInfoSchema } from '../../common/contract.js';
+import { systemInfoSchema, type AppSettings } from '../../common/contract.js';
+import { InvalidError } from '../../common/errors.js';
 import { createServices } from '../../main/app/services.js';
+import { defaultSettings } from '../../main/library/settings-store.js';
 import { jsonLines, runYonos } from '../support/cli.js';
 import { rawImage, rawPixels, smoothPhoto, writeTestImage } from '../support/engine.js';
+import { writePhoto } from '../support/images.js';
 import { fixtureModelsDir, tempApp, tempDir } from '../support/temp.js';
 
 const looksModelsDir = path.resolve('test/fixtures/models-looks');
@@ -187,5 +191,66 @@ describe('looks', () => {
     expect(jobs.map((job) => job.settings)).toEqual([
       expect.objectContaining({ look: 'detailed', strength: 0.5 }),
     ]);
+  });
+});
+
+describe('looks in the app', () => {
+  it('settings keep the default look and strength, and refuse a strength outside 0–1', async () => {
+    const app = await tempApp();
+    const services = createServices(app);
+    expect(services.settingsGet()).toMatchObject({ look: 'faithful', strength: 1 });
+    expect(services.settingsSet({ look: 'detailed', strength: 0.4 })).toMatchObject({
+      look: 'detailed',
+      strength: 0.4,
+    });
+    expect(() => app.settings.set({ strength: 1.5 })).toThrow();
+    expect(() => app.settings.set({ look: 'vivid' as 'detailed' })).toThrow();
+    expect(app.settings.get()).toMatchObject({ look: 'detailed', strength: 0.4 });
+    // Settings saved before looks existed read with the default look.
+    const older: Partial<AppSettings> = { ...defaultSettings, scale: 2 };
+    delete older.look;
+    delete older.strength;
+    app.db
+      .prepare("UPDATE app_state SET value = ? WHERE key = 'settings'")
+      .run(JSON.stringify(older));
+    expect(app.settings.get()).toMatchObject({ scale: 2, look: 'faithful', strength: 1 });
+  });
+
+  it('modelsList gives the cards with their looks, in the order the engine picks from', async () => {
+    const app = await tempApp({ modelDirs: [looksModelsDir, fixtureModelsDir] });
+    const cards = await createServices(app).modelsList();
+    const x4 = cards.filter((card) => card.scale === 4).map((card) => [card.id, card.looks]);
+    expect(x4.slice(0, 2)).toEqual([
+      [twoLooks, ['faithful', 'detailed']],
+      ['yonos-tiny-x4', ['faithful']],
+    ]);
+  });
+
+  it('previewLooks upscales a region in both looks, and refuses a model without the detailed one', async () => {
+    const app = await tempApp({ modelDirs: [looksModelsDir, fixtureModelsDir], threads: 1 });
+    const folder = await tempDir();
+    await writePhoto(path.join(folder, 'p.jpg'), { width: 64, height: 48 });
+    const services = createServices(app);
+    const [photoId = 0] = (await services.libraryImport({ paths: [folder] })).photoIds;
+    const region = { photoId, x: 8, y: 8, width: 16, height: 16, scale: 4 as const };
+    const preview = await services.previewLooks({ ...region, strength: 0.5 });
+    expect(preview.strength).toBe(0.5);
+    const pixels = async (url: string) => {
+      const png = Buffer.from(url.replace(/^data:image\/png;base64,/, ''), 'base64');
+      const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+      expect(info).toMatchObject({ width: 64, height: 64 });
+      return data;
+    };
+    const faithful = await pixels(preview.faithful);
+    const detailed = await pixels(preview.detailed);
+    expect(meanAbsoluteDifference(faithful, detailed)).toBeGreaterThan(0);
+    expect(preview.faithfulMs).toBeGreaterThan(0);
+    expect(preview.detailedMs).toBeGreaterThan(0);
+
+    const refused = services.previewLooks({ ...region, modelId: 'yonos-tiny-x4' });
+    await expect(refused).rejects.toThrow(InvalidError);
+    await expect(refused).rejects.toThrow(
+      'Model yonos-tiny-x4 has no detailed look to compare with.',
+    );
   });
 });

@@ -35,7 +35,7 @@ function image(
   return { width, height, channels: 3, bits: 8, data };
 }
 
-function upscale(
+async function upscale(
   source: PixelImage,
   tile: number,
   options: { batch?: number; steps?: number; on?: ModelSessions; tileWork?: TileWorkFactory } = {},
@@ -43,7 +43,7 @@ function upscale(
   const timings = { encoder: 0, unet: 0, decoder: 0, blend: 0, transfer: 0 };
   return upscalePixels(
     source,
-    (options.on ?? sessions).device,
+    await (options.on ?? sessions).device(),
     {
       manifest: model.manifest,
       tile,

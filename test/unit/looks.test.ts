@@ -1,8 +1,10 @@
 /** Looks in the package contract (yonos-model/1 and /2), the upscale options, and the CLI's --look/--strength. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { lookOptionsFrom } from '../../main/cli/look-options.js';
+import { bakeStrength } from '../../main/engine/decoder-look.js';
 import { parseManifest } from '../../main/engine/manifest.js';
 import { decoderStrength, validateUpscaleOptions } from '../../main/engine/upscale-options.js';
 import { fixtureModelsDir } from '../support/temp.js';
@@ -98,5 +100,33 @@ describe('look options', () => {
     expect(lookOptionsFrom({ look: 'faithful' })).toEqual({ look: 'faithful' });
     expect(lookOptionsFrom({ strength: 0.5 })).toEqual({ look: 'detailed', strength: 0.5 });
     expect(() => lookOptionsFrom({ look: 'faithful', strength: 0.5 })).toThrow(/detailed look/);
+  });
+});
+
+describe('baking a strength into the two-look decoder', () => {
+  const { onnx } = onnxProto;
+  const decoderFile = path.resolve('test/fixtures/models-looks/yonos-tiny-looks-x4/decoder.onnx');
+  const decoder = readFileSync(decoderFile);
+
+  it('turns the strength input into a constant of that value', () => {
+    const graph = onnx.ModelProto.decode(bakeStrength(decoder, 0.25)).graph;
+    expect(graph?.input?.map((input) => input.name)).toEqual(['z', 'lr']);
+    const constant = graph?.initializer?.find((tensor) => tensor.name === 'strength');
+    expect(constant).toMatchObject({
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      floatData: [0.25],
+    });
+    expect(constant?.dims?.map(Number)).toEqual([1]);
+  });
+
+  it('refuses a decoder without the strength input, or with weights in external files', () => {
+    const faithful = readFileSync(path.join(fixtureModelsDir, 'yonos-tiny-x4', 'decoder.onnx'));
+    expect(() => bakeStrength(faithful, 1)).toThrow('the decoder has no strength input');
+    const model = onnx.ModelProto.decode(decoder);
+    const [weight] = model.graph?.initializer ?? [];
+    if (weight === undefined) throw new Error('the fixture decoder has no weights');
+    weight.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    const external = onnx.ModelProto.encode(model).finish();
+    expect(() => bakeStrength(external, 1)).toThrow(/inside the .onnx file/);
   });
 });
