@@ -5,6 +5,7 @@
  * across the restart).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { storedValue } from '../library/app-state.js';
 import type { Db } from '../library/db.js';
 
 export interface CoordinatorIdentity {
@@ -16,9 +17,9 @@ export interface CoordinatorIdentity {
 }
 
 export function coordinatorIdentity(db: Db): CoordinatorIdentity {
-  const id = stored(db, 'cluster.coordinatorId', () => randomBytes(6).toString('hex'));
+  const id = storedValue(db, 'cluster.coordinatorId', () => randomBytes(6).toString('hex'));
   const secret = Buffer.from(
-    stored(db, 'cluster.secret', () => randomBytes(32).toString('base64')),
+    storedValue(db, 'cluster.secret', () => randomBytes(32).toString('base64')),
     'base64',
   );
   const tokenFor = (jobId: number): string =>
@@ -34,16 +35,4 @@ export function coordinatorIdentity(db: Db): CoordinatorIdentity {
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
   };
-}
-
-function stored(db: Db, key: string, make: () => string): string {
-  db.prepare('INSERT INTO app_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(
-    key,
-    make(),
-  );
-  const row = db
-    .prepare<[string], { value: string }>('SELECT value FROM app_state WHERE key = ?')
-    .get(key);
-  if (row === undefined) throw new Error(`app_state lost ${key}`);
-  return row.value;
 }

@@ -4,9 +4,9 @@
  * the model queues) and the library (what is left to do); the coordinator and
  * `yonos jobs status --cluster` show the same thing.
  */
+import { remainingWork } from '../jobs/job-rows.js';
 import type { Db } from '../library/db.js';
 import type { ClusterStatus, ClusterWorker } from '../../common/contract.js';
-import { jobSettingsSchema } from '../../common/contract.js';
 import type { ClusterConnection } from './cluster-connection.js';
 import { describeModel, queueNameFor, type ModelIdentity, type WorkerRecord } from './protocol.js';
 
@@ -62,20 +62,4 @@ function describeWorker(record: WorkerRecord): ClusterWorker {
 
 function uniqueModels(models: readonly ModelIdentity[]): ModelIdentity[] {
   return [...new Map(models.map((model) => [queueNameFor(model), model])).values()];
-}
-
-/** Queued jobs, and the output megapixels of the queued and running ones (from the photos' sizes). */
-function remainingWork(db: Db): { queued: number; megapixels: number } {
-  const rows = db
-    .prepare<[], { state: string; settings: string; width: number | null; height: number | null }>(
-      `SELECT jobs.state, jobs.settings, photos.width, photos.height FROM jobs
-       LEFT JOIN photos ON photos.id = jobs.photo_id WHERE jobs.state IN ('queued', 'running')`,
-    )
-    .all();
-  let megapixels = 0;
-  for (const row of rows) {
-    const { scale } = jobSettingsSchema.parse(JSON.parse(row.settings));
-    megapixels += ((row.width ?? 0) * (row.height ?? 0) * scale * scale) / 1e6;
-  }
-  return { queued: rows.filter((row) => row.state === 'queued').length, megapixels };
 }

@@ -8,16 +8,8 @@ import {
   type WebContents,
 } from 'electron';
 import type { Db } from '../library/db.js';
+import { isKnownFile } from '../library/image-access.js';
 import { desktopChannels } from '../../common/desktop.js';
-
-/** Only files Yonos knows (library photos and their versions) may be revealed. */
-export function isKnownFile(db: Db, file: string): boolean {
-  return (
-    db
-      .prepare('SELECT 1 FROM photos WHERE path = ? UNION SELECT 1 FROM versions WHERE path = ?')
-      .get(file, file) !== undefined
-  );
-}
 
 /** The native folder picker for importing (the renderer's button and the File menu); [] when cancelled. */
 export async function chooseImportFolders(owner: BrowserWindow | null): Promise<string[]> {

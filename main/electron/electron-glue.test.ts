@@ -42,7 +42,8 @@ const { registerIpcHandlers } = await import('./ipc.js');
 const { applyContentSecurityPolicy, contentSecurityPolicy, guardNavigation, mainWindowOptions } =
   await import('./window.js');
 const { handleMediaProtocol, openMediaImage } = await import('./media-protocol.js');
-const { isKnownFile, registerDesktopHandlers } = await import('./desktop-ipc.js');
+const { registerDesktopHandlers } = await import('./desktop-ipc.js');
+const { isKnownFile } = await import('../library/image-access.js');
 const { trackQueueProgress } = await import('./taskbar.js');
 
 beforeEach(() => {

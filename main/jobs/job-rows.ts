@@ -116,3 +116,19 @@ export function toJob(row: JobRow): QueuedJob {
 export function publicJob(job: QueuedJob): Job {
   return jobSchema.parse(job);
 }
+
+/** Queued jobs, and the output megapixels of the queued and running ones (from the photos' sizes). */
+export function remainingWork(db: Db): { queued: number; megapixels: number } {
+  const rows = db
+    .prepare<[], { state: string; settings: string; width: number | null; height: number | null }>(
+      `SELECT jobs.state, jobs.settings, photos.width, photos.height FROM jobs
+       LEFT JOIN photos ON photos.id = jobs.photo_id WHERE jobs.state IN ('queued', 'running')`,
+    )
+    .all();
+  let megapixels = 0;
+  for (const row of rows) {
+    const { scale } = jobSettingsSchema.parse(JSON.parse(row.settings));
+    megapixels += ((row.width ?? 0) * (row.height ?? 0) * scale * scale) / 1e6;
+  }
+  return { queued: rows.filter((row) => row.state === 'queued').length, megapixels };
+}

@@ -151,3 +151,12 @@ export async function openImage(db: Db, ref: string): Promise<OpenedImage | null
   if (handle === null) return null;
   return { handle, type, size: (await handle.stat()).size };
 }
+
+/** Only files Yonos knows (library photos and their versions) may be revealed. */
+export function isKnownFile(db: Db, file: string): boolean {
+  return (
+    db
+      .prepare('SELECT 1 FROM photos WHERE path = ? UNION SELECT 1 FROM versions WHERE path = ?')
+      .get(file, file) !== undefined
+  );
+}

@@ -83,6 +83,17 @@ describe('the layers', () => {
     expect(loops).toEqual([]);
   });
 
+  it('keep SQL inside main/library, main/jobs and main/watch', () => {
+    const sqlHomes = ['main/library/', 'main/jobs/', 'main/watch/'];
+    const outside = ['common', 'main']
+      .flatMap(sourceFiles)
+      .filter((file) => !sqlHomes.some((home) => file.startsWith(home)))
+      .filter((file) =>
+        /\.prepare\(|\bdb\.exec\(/.test(readFileSync(path.join(root, file), 'utf8')),
+      );
+    expect(outside).toEqual([]);
+  });
+
   it('are the ones ARCHITECTURE.md describes', () => {
     const map = readFileSync(path.join(root, 'ARCHITECTURE.md'), 'utf8');
     expect(layers.filter((layer) => !map.includes(`| \`${layer}/\``))).toEqual([]);
