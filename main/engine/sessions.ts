@@ -14,9 +14,23 @@
  */
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { contractTensorNames, graphNames, namesMismatch, type GraphName } from './manifest.js';
+import {
+  contractTensorNames,
+  graphNames,
+  namesMismatch,
+  type GraphName,
+  type ModelManifest,
+} from './manifest.js';
+import { isGraphManifest } from './graph-manifest.js';
+import { openImageGraphSessions } from './image-graph-sessions.js';
 import { copyGraph, ddimGraph } from './onnx-graphs.js';
-import { hostDevice, type InferenceDevice, type ModelRunner, type TensorData } from './pipeline.js';
+import {
+  hostDevice,
+  type DeviceGraph,
+  type InferenceDevice,
+  type ModelRunner,
+  type TensorData,
+} from './pipeline.js';
 import { ModelPackageError } from './providers.js';
 import { ddimCoefficients } from './schedule.js';
 import type { ModelInfo } from './types.js';
@@ -25,13 +39,14 @@ import type { ModelInfo } from './types.js';
 ort.env.logLevel = 'fatal';
 
 export type SessionModel = Pick<ModelInfo, 'id' | 'dir' | 'manifest'>;
+type YonosSessionModel = Pick<ModelInfo, 'id' | 'dir'> & { manifest: ModelManifest };
 export type Residency = 'host' | 'cpu' | 'gpu-buffer';
 
 export interface ModelSessions {
   /** The provider as the user knows it (e.g. 'webgpu'). */
   provider: string;
   residency: Residency;
-  device: InferenceDevice<unknown>;
+  device: InferenceDevice<unknown, DeviceGraph>;
   release: () => Promise<void>;
 }
 
@@ -57,6 +72,17 @@ export async function openModelSessions(
   model: SessionModel,
   provider: string,
   options: SessionOptions = {},
+): Promise<ModelSessions> {
+  const { manifest } = model;
+  return isGraphManifest(manifest)
+    ? openImageGraphSessions({ ...model, manifest }, provider, options)
+    : openYonosSessions({ ...model, manifest }, provider, options);
+}
+
+async function openYonosSessions(
+  model: YonosSessionModel,
+  provider: string,
+  options: SessionOptions,
 ): Promise<ModelSessions> {
   const residency = options.residency ?? 'host';
   const opened: ort.InferenceSession[] = [];
@@ -159,7 +185,7 @@ function named(result: ort.InferenceSession.ReturnType, name: string): ort.Tenso
 
 /** The ONNX files must have the inputs and outputs the manifest (and the contract) name. */
 function checkGraphNames(
-  model: SessionModel,
+  model: YonosSessionModel,
   graph: GraphName,
   session: ort.InferenceSession,
 ): void {
