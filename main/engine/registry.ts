@@ -173,7 +173,10 @@ function packageFiles(manifest: AnyManifest): [string, string][] {
   return graphNames.map((graph) => [`files.${graph}`, manifest.files[graph]]);
 }
 
-/** The model to use: the one asked for by id, else the first for the scale in search order. */
+/**
+ * The model to use: the one asked for by id, else the first YONOS package for
+ * the scale in search order (then the first single graph).
+ */
 export function pickModel(
   scan: ModelScan,
   sources: readonly ModelSource[],
@@ -191,7 +194,9 @@ export function pickModel(
     }
     return model;
   }
-  const model = scan.models.find((candidate) => candidate.scale === scale);
+  // A model you added (a single graph) is used when asked for, or when no YONOS model has the scale.
+  const forScale = scan.models.filter((candidate) => candidate.scale === scale);
+  const model = forScale.find((candidate) => !isGraphManifest(candidate.manifest)) ?? forScale[0];
   if (model === undefined) {
     const looked = sources.map((source) => source.dir).join(', ');
     throw new Error(`No ×${scale} model installed (looked in ${looked})${problemNote(scan)}`);

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import { formatFromPath, resolveOutputPath } from '../engine/output-path.js';
-import type { Engine, EngineOptions, UpscaleProgress } from '../engine/index.js';
+import type { Engine, EngineOptions, Scale, UpscaleProgress } from '../engine/index.js';
 import type { UpscaleDevice } from '../shared/contract.js';
 import type { EventBus } from '../shared/events.js';
 import type { FinishedOutput, JobQueue, QueuedJob } from './queue.js';
@@ -259,11 +259,9 @@ export class JobRunner {
 }
 
 /** The model a job without one uses: as the engine picks, the first for the scale in search order. */
-export function defaultModelId(engine: Engine, scale: number): string {
-  const candidates = engine.listModels().filter((model) => model.scale === scale);
-  const model = candidates[0];
-  if (model === undefined) throw new Error(`No model for ×${scale} is installed`);
-  return model.id;
+/** The model a job without one runs with: the engine's choice for the scale (registry.ts pickModel). */
+export function defaultModelId(engine: Engine, scale: Scale): string {
+  return engine.resolveModel(scale).id;
 }
 
 async function describeOutput(file: string, modelId: string): Promise<FinishedOutput> {
