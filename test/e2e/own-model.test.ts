@@ -119,7 +119,12 @@ describe('your own model', () => {
       (await versions.locator('option').allTextContents()).join(' | ');
     await expect.poll(listed).toMatch(/×2 · my-squares · 128 × 96/);
     expect(await listed()).toMatch(/×2 · yonos-photo-x2 · 128 × 96/);
+    // The newest version (the YONOS one) is "after"; the own model's goes beside it.
+    await compare.getByLabel('Compare with').selectOption({ label: 'with ×2 · my-squares' });
     await compare.getByRole('button', { name: 'Side by side' }).click();
-    await compare.getByRole('img', { name: 'Enhanced ×2' }).waitFor();
+    await compare.getByRole('img', { name: 'Enhanced ×2 by my-squares' }).waitFor();
+    await compare.getByRole('img', { name: 'Enhanced ×2', exact: true }).waitFor();
+    await compare.getByText('my-squares ×2', { exact: true }).waitFor();
+    await compare.getByText('yonos-photo-x2 ×2', { exact: true }).waitFor();
   }, 480_000);
 });
