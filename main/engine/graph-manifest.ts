@@ -101,3 +101,13 @@ export function fixedBatch({ shape }: Shape): number | null {
 export function defaultSteps(manifest: AnyManifest): number {
   return isGraphManifest(manifest) ? 1 : manifest.schedule.default_steps;
 }
+
+/** Throws a one-line Error for options a single graph cannot honour: it has no diffusion steps. */
+export function checkGraphOptions(
+  model: { id: string; manifest: Pick<AnyManifest, 'format'> },
+  options: { steps?: number },
+): void {
+  if (isGraphManifest(model.manifest) && options.steps !== undefined && options.steps !== 1) {
+    throw new Error(`Model ${model.id} is a single graph: it has no diffusion steps to set.`);
+  }
+}

@@ -165,6 +165,14 @@ describe('single-graph models', () => {
       env,
     );
     expect(run.code).toBe(0);
+    const steps = await runYonos(
+      ['upscale', input, '--scale', '2', '--model', 'good', '--steps', '4', '--device', 'cpu'],
+      env,
+    );
+    expect(steps.code).toBe(1);
+    expect(steps.stderr).toContain(
+      'Model good is a single graph: it has no diffusion steps to set.',
+    );
   });
 
   it('the queue runs a graph model, and a bad file added through the services leaves the backend running', async () => {
