@@ -7,9 +7,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { addGraphModel } from '../../main/engine/model-add.js';
+import type { UpscaleProgress } from '../../main/engine/index.js';
 import { createServices } from '../../main/shared/services.js';
 import { jsonLines, runYonos } from '../support/cli.js';
-import { rawImage, rawPixels, smoothPhoto, writeTestImage } from '../support/engine.js';
+import { rawImage, rawPixels, smoothPhoto, testEngine, writeTestImage } from '../support/engine.js';
 import {
   badGraphs,
   expectedSample,
@@ -94,6 +97,9 @@ describe('single-graph models', () => {
       // Several tiles, each reported.
       expect(events.filter((event) => event.type === 'progress').length).toBeGreaterThan(1);
       await expectGraphOutput(input, String(done?.output), spec.scale);
+      // The photo's metadata handling is the YONOS models': the output names the model.
+      const { xmp } = await sharp(String(done?.output)).metadata();
+      expect(xmp?.toString()).toContain(`yonos:Model="${card.id}"`);
     }
 
     const manifest = JSON.parse(
@@ -206,5 +212,37 @@ describe('single-graph models', () => {
     expect(job.state).toBe('done');
     expect(existsSync(job.output)).toBe(true);
     await expectGraphOutput(input, job.output, 4);
+  });
+
+  it('cancels a graph upscale within a tile and leaves no partial file', async () => {
+    const dir = await tempDir();
+    const modelsDir = path.join(dir, 'models');
+    const file = await writeGraph(dir, 'slow.onnx', srGraph({ scale: 4, input: [1, 3, 16, 16] }));
+    await addGraphModel({ file }, { modelsDir, installed: [] });
+    const { engine } = await testEngine({ modelDirs: [modelsDir] });
+    const out = await tempDir();
+    const input = await writeTestImage(
+      'in.png',
+      rawImage({ width: 96, height: 96, channels: 3, value: smoothPhoto }),
+      out,
+    );
+    const controller = new AbortController();
+    const events: UpscaleProgress[] = [];
+    const upscale = engine.upscaleFile(
+      input,
+      path.join(out, 'out.png'),
+      { scale: 4, modelId: 'slow' },
+      {
+        signal: controller.signal,
+        onProgress: (event) => {
+          events.push(event);
+          controller.abort();
+        },
+      },
+    );
+    await expect(upscale).rejects.toMatchObject({ name: 'AbortError' });
+    expect(events.length).toBeLessThanOrEqual(2);
+    expect(events[0]?.tilesTotal).toBeGreaterThan(4);
+    expect(readdirSync(out)).toEqual(['in.png']);
   });
 });
