@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { addGraphModel } from '../../main/engine/model-add.js';
 import type { UpscaleProgress } from '../../main/engine/index.js';
@@ -245,4 +246,67 @@ describe('single-graph models', () => {
     expect(events[0]?.tilesTotal).toBeGreaterThan(4);
     expect(readdirSync(out)).toEqual(['in.png']);
   });
+
+  it('runs a torch-exported network tiled as it runs on the whole image', async () => {
+    const env = { YONOS_DATA_DIR: await tempDir('yonos-data-') };
+    const dir = await tempDir();
+    const added = await runYonos(['models', 'add', torchFixture, '--json'], env);
+    expect(added.stderr).toBe('');
+    expect(JSON.parse(added.stdout)).toMatchObject({ id: 'tiny-esrgan-x4', scale: 4 });
+    // Several 128-px tiles across, two down.
+    const input = await writeTestImage(
+      'photo.png',
+      rawImage({ width: 300, height: 150, channels: 3, value: smoothPhoto }),
+      dir,
+    );
+    const run = await runYonos(
+      ['upscale', input, '--scale', '4', '--model', 'tiny-esrgan-x4', '--json', '--device', 'cpu'],
+      env,
+    );
+    expect(run.code).toBe(0);
+    const done = jsonLines(run.stdout).find((event) => event.type === 'done');
+    const tiled = (await rawPixels(String(done?.output))).data;
+    const whole = await wholeImageReference(input, torchFixture);
+    expect(tiled.length).toBe(whole.length);
+    let sum = 0;
+    let worst = 0;
+    for (let index = 0; index < whole.length; index += 1) {
+      const difference = Math.abs((tiled[index] ?? 0) - (whole[index] ?? 0));
+      sum += difference;
+      worst = Math.max(worst, difference);
+    }
+    // Seams differ only where a tile's edge padding reaches into the feathered overlap.
+    expect(sum / whole.length).toBeLessThan(0.05);
+    expect(worst).toBeLessThanOrEqual(3);
+  });
 });
+
+const torchFixture = path.resolve('test/fixtures/graph-models/tiny-esrgan-x4.onnx');
+
+/** The graph on the whole image at once, in this process: the reference tiling must match. */
+async function wholeImageReference(input: string, model: string): Promise<Uint8Array> {
+  const { data, info } = await rawPixels(input);
+  const { width, height } = info;
+  const planar = new Float32Array(3 * width * height);
+  for (let index = 0; index < width * height; index += 1) {
+    for (let c = 0; c < 3; c += 1)
+      planar[c * width * height + index] = (data[index * 3 + c] ?? 0) / 255;
+  }
+  const session = await ort.InferenceSession.create(model);
+  const result = await session.run({
+    input: new ort.Tensor('float32', planar, [1, 3, height, width]),
+  });
+  await session.release();
+  const output = result.output?.data as Float32Array;
+  const plane = 16 * width * height;
+  const pixels = new Uint8Array(3 * plane);
+  for (let index = 0; index < plane; index += 1) {
+    for (let c = 0; c < 3; c += 1) {
+      pixels[index * 3 + c] = Math.min(
+        255,
+        Math.max(0, Math.round((output[c * plane + index] ?? 0) * 255)),
+      );
+    }
+  }
+  return pixels;
+}
