@@ -14,6 +14,7 @@ const engineEntries = {
   'engine-worker': 'main/engine/worker.ts',
   'tile-worker': 'main/engine/tile-worker.ts',
   'device-probe': 'main/engine/device-probe.ts',
+  'model-probe': 'main/engine/model-probe.ts',
 };
 
 /** @type {import('esbuild').BuildOptions} */

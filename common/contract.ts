@@ -429,6 +429,8 @@ export type AppSettings = z.infer<typeof appSettingsSchema>;
 export const modelCardSchema = z.object({
   id: z.string(),
   name: z.string(),
+  /** A YONOS package, or a single ONNX graph the user added (`yonos models add`). */
+  kind: z.enum(['yonos', 'graph']),
   version: z.string(),
   scale: scaleSchema,
   builtIn: z.boolean(),
@@ -445,6 +447,20 @@ export const modelCardSchema = z.object({
   facts: z.array(z.object({ label: z.string(), value: z.string() })),
 });
 export type ModelCard = z.infer<typeof modelCardSchema>;
+
+export const modelAddRequestSchema = z.object({
+  /** A single-graph ONNX super-resolution model (image in, image out). */
+  path: z.string().check(z.minLength(1)),
+  /** Shown in the app; default: the file's name. The model's id is made from it. */
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  /** Checked against the scale the probe run measures. */
+  scale: z.optional(scaleSchema),
+  /** The pixel range the graph works in: 1 for 0–1 (default), 255 for 0–255. */
+  range: z.optional(z.literal([1, 255])),
+  /** The most memory the probe run may use, in MB; default half of the machine's. */
+  memoryCapMb: z.optional(z.int().check(z.minimum(64))),
+});
+export type ModelAddRequest = z.infer<typeof modelAddRequestSchema>;
 
 export const deviceChoiceSchema = z.object({
   device: deviceSchema,
@@ -560,6 +576,8 @@ export const folderListingSchema = z.object({
   folders: z.array(z.object({ name: z.string(), path: z.string() })),
   /** Photos directly in this folder. */
   photos: count,
+  /** ONNX files directly in this folder, for Settings → Models → Add model…. */
+  models: z.array(z.object({ name: z.string(), path: z.string() })),
 });
 export type FolderListing = z.infer<typeof folderListingSchema>;
 
@@ -691,6 +709,8 @@ export const serviceContract = {
   settingsSet: { args: z.tuple([z.partial(appSettingsSchema)]), result: appSettingsSchema },
   /** Detected providers, installed models with their cards, and the model folders. */
   systemInfo: { args: z.tuple([]), result: systemInfoSchema },
+  /** Installs a single-graph ONNX model in the user models folder after probing it; its card. */
+  modelsAdd: { args: z.tuple([modelAddRequestSchema]), result: modelCardSchema },
   /** Upscales a small region of a photo with one step and with N steps, for comparison. */
   previewRegion: { args: z.tuple([previewRequestSchema]), result: previewResultSchema },
   /** Upscales a small region of a photo in the faithful and in the detailed look, for comparison. */

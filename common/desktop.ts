@@ -7,6 +7,8 @@
 export interface DesktopApi {
   /** The native folder picker; an empty list when cancelled. */
   chooseFolders(): Promise<string[]>;
+  /** The native file picker for an ONNX model (Settings → Models → Add model…); null when cancelled. */
+  chooseModelFile(): Promise<string | null>;
   /** Reveals a file in the system file manager (only files the library knows). */
   showInFolder(path: string): Promise<void>;
   /** The path on disk of a dropped File. */
@@ -18,6 +20,7 @@ export interface DesktopApi {
 /** IPC channels behind DesktopApi (namespaced like the service channels). */
 export const desktopChannels = {
   chooseFolders: 'yonos-desktop:chooseFolders',
+  chooseModelFile: 'yonos-desktop:chooseModelFile',
   showInFolder: 'yonos-desktop:showInFolder',
   openMainWindow: 'yonos-desktop:openMainWindow',
 } as const;

@@ -10,6 +10,7 @@ import {
 import { clearedBefore, clearFinished } from '../jobs/cleared.js';
 import { planBatch } from '../jobs/plan.js';
 import { browseFolder, browsePlaces } from '../library/folder-browser.js';
+import { addModel } from './model-services.js';
 import { previewLooks, previewRegion } from './preview.js';
 import { installedModelCards, systemInfo } from './system-info.js';
 import { setFields } from '../../common/fields.js';
@@ -105,6 +106,7 @@ export function createServices(app: YonosApp): ServiceHandlers {
         autoDevice: await (await app.previewEngine()).devices(),
         speed: (modelId) => app.estimates.modelSpeed(modelId),
       }),
+    modelsAdd: (request) => addModel(app, request),
     previewRegion: async (request) => {
       const photo = await library.readOriginal(request.photoId);
       return previewRegion(await app.previewEngine(), photo, request, settings.get().tile);

@@ -2,7 +2,14 @@
 import path from 'node:path';
 import { isCudaProviderInstalled } from '../engine/providers.js';
 import { findBuiltInModelsDir, modelSources, scanModels } from '../engine/registry.js';
-import { describeDevice, type DeviceReport, type ModelInfo } from '../engine/index.js';
+import { isGraphManifest } from '../engine/graph-manifest.js';
+import {
+  describeDevice,
+  type DeviceReport,
+  type ModelInfo,
+  type ModelManifest,
+} from '../engine/index.js';
+import { graphModelCard } from './graph-model-card.js';
 import type {
   DeviceChoiceInfo,
   DeviceStatus,
@@ -120,8 +127,9 @@ const strengths: Record<string, { goodAt: string[]; weakAt: string[] }> = {
   },
 };
 
-function modelCard(model: ModelInfo, speed: Speed): ModelCard {
+export function modelCard(model: ModelInfo, speed: Speed): ModelCard {
   const { manifest } = model;
+  if (isGraphManifest(manifest)) return graphModelCard(model, manifest, speed);
   const preset = manifest.degradation?.preset ?? '';
   const known = strengths[preset] ?? { goodAt: [], weakAt: [] };
   const weakAt = [...known.weakAt];
@@ -130,6 +138,7 @@ function modelCard(model: ModelInfo, speed: Speed): ModelCard {
   return {
     id: model.id,
     name: model.name,
+    kind: 'yonos',
     version: manifest.version,
     scale: model.scale,
     builtIn: model.builtIn,
@@ -139,12 +148,11 @@ function modelCard(model: ModelInfo, speed: Speed): ModelCard {
     weakAt,
     speed,
     looks: manifest.looks,
-    facts: technicalFacts(model),
+    facts: technicalFacts(manifest),
   };
 }
 
-function technicalFacts(model: ModelInfo): ModelCard['facts'] {
-  const { manifest } = model;
+function technicalFacts(manifest: ModelManifest): ModelCard['facts'] {
   const facts: ModelCard['facts'] = [];
   if (manifest.degradation !== undefined) {
     facts.push({ label: 'Degradation', value: manifest.degradation.preset });

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { describeDevice, Engine, type ModelInfo } from '../engine/index.js';
+import { describeDevice, Engine, type GraphManifest, type ModelInfo } from '../engine/index.js';
+import { isGraphManifest } from '../engine/graph-manifest.js';
+import { graphFacts } from '../app/graph-model-card.js';
 import { findBuiltInModelsDir, modelSources, scanModels } from '../engine/registry.js';
 import { defaultDataDir } from '../engine/data-dir.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
+import { modelsAddCommand } from './models-add-command.js';
 
 interface ModelsCliOptions extends EngineCliOptions {
   json?: boolean;
@@ -18,6 +21,7 @@ export function modelsCommand(): Command {
         'they run on (the GPU check runs once per machine)',
     )
     .option('--json', 'print JSON')
+    .addCommand(modelsAddCommand())
     .action(async (options: ModelsCliOptions) => {
       const device = await deviceReport(options);
       const sources = modelSources({
@@ -43,10 +47,12 @@ export function modelsCommand(): Command {
 
 function card(model: ModelInfo) {
   const { manifest } = model;
+  if (isGraphManifest(manifest)) return graphCard(model, manifest);
   const readme = path.join(model.dir, 'README.md');
   return {
     id: model.id,
     name: model.name,
+    kind: 'yonos' as const,
     scale: model.scale,
     version: manifest.version,
     builtIn: model.builtIn,
@@ -62,7 +68,29 @@ function card(model: ModelInfo) {
   };
 }
 
+function graphCard(model: ModelInfo, manifest: GraphManifest) {
+  const { id, name, scale, builtIn, dir } = model;
+  return {
+    id,
+    name,
+    kind: 'graph' as const,
+    scale,
+    version: manifest.version,
+    builtIn,
+    dir,
+    facts: graphFacts(manifest),
+  };
+}
+
 function describe(model: ReturnType<typeof card>): string[] {
+  if (model.kind === 'graph') {
+    const facts = model.facts.map((fact) => `  ${fact.label.toLowerCase()}: ${fact.value}`);
+    return [
+      `${model.id}  ×${model.scale}  ${model.name} (user, single graph)`,
+      `  folder: ${model.dir}`,
+      ...facts,
+    ];
+  }
   const training = model.training as { method?: unknown; data?: { train_images?: number } };
   const lines = [
     `${model.id}  ×${model.scale}  ${model.name} ${model.version} (${model.builtIn ? 'built-in' : 'user'})`,

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { graphNames } from '../engine/manifest.js';
+import { modelFiles } from '../engine/graph-manifest.js';
 import type { ModelInfo } from '../engine/types.js';
 import type { ModelIdentity } from './protocol.js';
 
@@ -24,7 +24,7 @@ export function modelIdentity(model: ModelInfo): Promise<ModelIdentity> {
 
 async function fingerprintOf(model: ModelInfo): Promise<string> {
   const hash = createHash('sha256');
-  const files = ['manifest.json', ...graphNames.map((graph) => model.manifest.files[graph])];
+  const files = ['manifest.json', ...modelFiles(model.manifest)];
   for (const file of files) {
     for await (const chunk of createReadStream(path.join(model.dir, file))) {
       hash.update(chunk as Buffer);

@@ -24,6 +24,20 @@ export async function chooseImportFolders(owner: BrowserWindow | null): Promise<
   return result.canceled ? [] : result.filePaths;
 }
 
+/** The native file picker for an ONNX model to add; null when cancelled. */
+export async function chooseModelFile(owner: BrowserWindow | null): Promise<string | null> {
+  const options = {
+    title: 'Add a model',
+    filters: [{ name: 'ONNX models', extensions: ['onnx'] }],
+    properties: ['openFile'] as 'openFile'[],
+  };
+  const result =
+    owner === null
+      ? await dialog.showOpenDialog(options)
+      : await dialog.showOpenDialog(owner, options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
+}
+
 export function registerDesktopHandlers(
   db: Db,
   window: () => BrowserWindow | null,
@@ -32,6 +46,10 @@ export function registerDesktopHandlers(
   ipcMain.handle(desktopChannels.chooseFolders, (event) => {
     if (!isTrustedSender(event)) throw new Error('Refused call from an untrusted frame');
     return chooseImportFolders(window());
+  });
+  ipcMain.handle(desktopChannels.chooseModelFile, (event) => {
+    if (!isTrustedSender(event)) throw new Error('Refused call from an untrusted frame');
+    return chooseModelFile(window());
   });
   ipcMain.handle(desktopChannels.showInFolder, (event, file: unknown) => {
     if (!isTrustedSender(event)) throw new Error('Refused call from an untrusted frame');

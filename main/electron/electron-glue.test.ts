@@ -144,6 +144,27 @@ describe('IPC registration', () => {
     const { shell } = await import('electron');
     expect(vi.mocked(shell).showItemInFolder.mock.calls).toEqual([[file]]);
   });
+
+  it('picks an ONNX model file natively, for trusted frames', async () => {
+    const app = await tempApp();
+    registerDesktopHandlers(
+      app.db,
+      () => null,
+      (event) => (event as { ok?: boolean }).ok === true,
+    );
+    const { dialog } = await import('electron');
+    vi.mocked(dialog)
+      .showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: ['/models/mine.onnx'] })
+      .mockResolvedValueOnce({ canceled: true, filePaths: [] });
+    const choose = electron.handlers.get('yonos-desktop:chooseModelFile');
+    expect(() => choose?.({ ok: false })).toThrow(/untrusted/);
+    expect(await choose?.({ ok: true })).toBe('/models/mine.onnx');
+    expect(await choose?.({ ok: true })).toBeNull();
+    expect(vi.mocked(dialog).showOpenDialog.mock.calls[0]?.[0]).toMatchObject({
+      properties: ['openFile'],
+      filters: [{ extensions: ['onnx'] }],
+    });
+  });
 });
 
 describe('the media protocol', () => {

@@ -47,6 +47,7 @@ export const ipcChannelNames = [
   'settingsGet',
   'settingsSet',
   'systemInfo',
+  'modelsAdd',
   'previewRegion',
   'previewLooks',
   'modelsList',

@@ -34,6 +34,8 @@ const events: YonosEvents = {
 
 const desktop: DesktopApi = {
   chooseFolders: () => ipcRenderer.invoke(desktopChannels.chooseFolders) as Promise<string[]>,
+  chooseModelFile: () =>
+    ipcRenderer.invoke(desktopChannels.chooseModelFile) as Promise<string | null>,
   showInFolder: async (file) => {
     await ipcRenderer.invoke(desktopChannels.showInFolder, file);
   },

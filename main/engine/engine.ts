@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { defaultDataDir } from './data-dir.js';
+import { checkGraphOptions } from './graph-manifest.js';
 import { isSameFile } from './output-path.js';
 import {
   findBuiltInModelsDir,
@@ -155,6 +156,7 @@ export class Engine {
       if (isSameFile(output, input)) throw new Error(`Refusing to overwrite the input ${input}.`);
       const model = this.resolveModel(options.scale, options.modelId);
       checkLookAvailable(model, options.look);
+      checkGraphOptions(model, options);
       const job: UpscaleJob = {
         input: path.resolve(input),
         output: path.resolve(output),

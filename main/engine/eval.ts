@@ -14,6 +14,7 @@ import { downscaleAntialiased, upsampleBicubic, type Planes } from './bicubic.js
 import type { Engine } from './engine.js';
 import { scoreY } from './metrics.js';
 import type { Look, Scale } from './types.js';
+import { defaultSteps } from './graph-manifest.js';
 import { decoderStrength } from './upscale-options.js';
 import { definedFields } from '../../common/fields.js';
 
@@ -99,7 +100,7 @@ export async function runEval(engine: Engine, options: EvalOptions): Promise<Eva
     schema: 'yonos-eval/1',
     hrDir: options.hrDir,
     scale,
-    steps: options.steps ?? model.manifest.schedule.default_steps,
+    steps: options.steps ?? defaultSteps(model.manifest),
     model: model.id,
     look: options.look ?? 'faithful',
     strength,

@@ -27,6 +27,7 @@ export {
   outputFormats,
   type DeviceChoice,
   type EngineOptions,
+  type GraphManifest,
   type Look,
   type ModelInfo,
   type ModelManifest,

@@ -23,6 +23,7 @@ import ort from 'onnxruntime-node';
 import { appVersion } from '../../common/version.js';
 import { machine, median, type BenchReport } from './bench.js';
 import { bakeStrength } from './decoder-look.js';
+import { yonosManifest } from './graph-manifest.js';
 import { strengthInput } from './manifest.js';
 import { findBuiltInModelsDir, modelSources, scanModels } from './registry.js';
 import type { ModelInfo, Scale } from './types.js';
@@ -116,8 +117,9 @@ async function benchModelLooks(
   options: LookBenchOptions,
 ): Promise<LookModelBench> {
   const { strength } = options;
-  const tile = options.tile ?? model.manifest.tiling.tile;
-  const graph = await readFile(path.join(model.dir, model.manifest.files.decoder));
+  const manifest = yonosManifest(model);
+  const tile = options.tile ?? manifest.tiling.tile;
+  const graph = await readFile(path.join(model.dir, manifest.files.decoder));
   const feeds = decoderFeeds(model, tile);
   const strengthFeed = {
     [strengthInput]: new ort.Tensor('float32', Float32Array.of(strength), [1]),
@@ -203,7 +205,7 @@ async function faithfulOnlyGraph(twoLookGraph: Uint8Array): Promise<Uint8Array> 
 
 /** A latent and an LR tile of this side, deterministic and photo-like. */
 function decoderFeeds(model: ModelInfo, tile: number): Record<string, ort.Tensor> {
-  const { channels, factor } = model.manifest.latent;
+  const { channels, factor } = yonosManifest(model).latent;
   const side = (tile * model.scale) / factor;
   const z = Float32Array.from({ length: channels * side * side }, (_, i) => Math.sin(i * 0.37));
   const lr = Float32Array.from({ length: 3 * tile * tile }, (_, i) => (i % 251) / 251);

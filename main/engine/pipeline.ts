@@ -6,8 +6,12 @@
  * (output-band.ts). The CPU side of each batch (its inputs, and blending its
  * output) is TileWork, which may run on a helper thread while this one waits
  * for the model: the next batch's inputs are asked for before the model runs.
+ * A single-graph package (`yonos-graph/1`) takes the same path, with one
+ * image → image call per batch instead of the three graphs (image-graph.ts).
  */
 import { performance } from 'node:perf_hooks';
+import { isGraphManifest, type GraphManifest } from './graph-manifest.js';
+import { upscaleGraphBatch } from './image-graph.js';
 import type { GraphName, ModelManifest } from './manifest.js';
 import { ddimPlan, ddimUpdate, type DdimStep } from './schedule.js';
 import { planTiles, type Tile } from './tiler.js';
@@ -30,9 +34,12 @@ export interface TensorData {
   dims: readonly number[];
 }
 
+/** The graphs a device runs: a YONOS package's three, or a single-graph package's one. */
+export type DeviceGraph = GraphName | 'image';
+
 /** One call of one graph of the model package, on host memory. */
-export type ModelRunner = (
-  graph: GraphName,
+export type ModelRunner<G extends DeviceGraph = GraphName> = (
+  graph: G,
   feeds: Record<string, TensorData>,
 ) => Promise<TensorData>;
 
@@ -41,11 +48,11 @@ export type ModelRunner = (
  * memory on the CPU; on a GPU it can stay there from the encoder to the
  * decoder, crossing to the host only through `upload` and `download`.
  */
-export interface InferenceDevice<T> {
+export interface InferenceDevice<T, G extends DeviceGraph = GraphName> {
   /** Its tensors are host memory: upload and download copy nothing (and are not timed). */
   readonly hostMemory: boolean;
   upload(tensor: TensorData): Promise<T>;
-  run(graph: GraphName, feeds: Record<string, T | TensorData>): Promise<T>;
+  run(graph: G, feeds: Record<string, T | TensorData>): Promise<T>;
   /** One DDIM update of the latent `z` by the U-Net's prediction `v`; `z` may be updated in place. */
   ddimStep(z: T, v: T, step: DdimStep): Promise<T>;
   download(tensor: T): Promise<Float32Array>;
@@ -64,8 +71,14 @@ export interface PipelineTimings {
   transfer: number;
 }
 
-export interface PipelineOptions {
-  manifest: Pick<ModelManifest, 'scale' | 'latent' | 'schedule' | 'tiling'>;
+type YonosPipelineManifest = Pick<
+  ModelManifest,
+  'format' | 'scale' | 'latent' | 'schedule' | 'tiling'
+>;
+export type PipelineManifest = YonosPipelineManifest | GraphManifest;
+
+export interface PipelineOptions<M extends PipelineManifest = PipelineManifest> {
+  manifest: M;
   /** LR tile side, a multiple of tiling.multiple. */
   tile: number;
   /** Tiles per model call. */
@@ -79,7 +92,7 @@ export interface PipelineOptions {
 
 export async function upscalePixels<T>(
   image: PixelImage,
-  device: InferenceDevice<T>,
+  device: InferenceDevice<T, DeviceGraph>,
   options: PipelineOptions,
   timings: PipelineTimings,
   tileWork: TileWorkFactory = localTileWork,
@@ -87,7 +100,8 @@ export async function upscalePixels<T>(
   const { overlap, multiple } = options.manifest.tiling;
   const { width, height } = image;
   const layout = planTiles({ width, height, tile: options.tile, overlap, multiple });
-  const { scale, latent } = options.manifest;
+  const { scale } = options.manifest;
+  const latent = isGraphManifest(options.manifest) ? null : options.manifest.latent;
   const batches: Tile[][] = [];
   for (let first = 0; first < layout.tiles.length; first += options.batch) {
     batches.push(layout.tiles.slice(first, first + options.batch));
@@ -100,7 +114,7 @@ export async function upscalePixels<T>(
     for (const [index, batch] of batches.entries()) {
       const inputs = await cpuSide(() => next);
       if (index + 1 < batches.length) next = prefetch(work, index + 1, timings);
-      const hr = await upscaleBatch(device, batch, inputs, options, timings);
+      const hr = await runBatch(device, batch, inputs, options, timings);
       await cpuSide(() => work.blend(index, hr));
       tilesDone += batch.length;
       options.onTile?.(tilesDone, layout.tiles.length);
@@ -123,11 +137,25 @@ function prefetch(work: TileWork, batch: number, timings: PipelineTimings): Prom
   return inputs;
 }
 
-async function upscaleBatch<T>(
-  device: InferenceDevice<T>,
+/** One batch through the package's graphs: its HR output, N×3×h·s×w·s in [0, 1]. */
+function runBatch<T>(
+  device: InferenceDevice<T, DeviceGraph>,
   batch: readonly Tile[],
   inputs: TileInputs,
   options: PipelineOptions,
+  timings: PipelineTimings,
+): Promise<Float32Array> {
+  const { manifest } = options;
+  return isGraphManifest(manifest)
+    ? upscaleGraphBatch(device, batch, inputs, { ...options, manifest }, timings)
+    : upscaleBatch(device, batch, inputs, { ...options, manifest }, timings);
+}
+
+async function upscaleBatch<T>(
+  device: InferenceDevice<T, DeviceGraph>,
+  batch: readonly Tile[],
+  inputs: TileInputs,
+  options: PipelineOptions<YonosPipelineManifest>,
   timings: PipelineTimings,
 ): Promise<Float32Array> {
   const { manifest, checkpoint } = options;
@@ -179,12 +207,13 @@ async function upscaleBatch<T>(
 
 /** Milliseconds of one batch through the model on blank inputs: what a tile calibration times. */
 export async function timeModelCall<T>(
-  device: InferenceDevice<T>,
-  manifest: PipelineOptions['manifest'],
+  device: InferenceDevice<T, DeviceGraph>,
+  manifest: PipelineManifest,
   { tile, batch }: { tile: number; batch: number },
   steps: number,
 ): Promise<number> {
-  const { scale, latent } = manifest;
+  const { scale } = manifest;
+  const latent = isGraphManifest(manifest) ? { factor: 1, channels: 0 } : manifest.latent;
   const tiles = Array.from({ length: batch }, () => ({
     x: 0,
     y: 0,
@@ -200,12 +229,14 @@ export async function timeModelCall<T>(
   };
   const scratch = { encoder: 0, unet: 0, decoder: 0, blend: 0, transfer: 0 };
   const started = performance.now();
-  await upscaleBatch(device, tiles, inputs, { manifest, tile, batch, steps, seed: 0 }, scratch);
+  await runBatch(device, tiles, inputs, { manifest, tile, batch, steps, seed: 0 }, scratch);
   return performance.now() - started;
 }
 
 /** The device for host-memory runners (the CPU provider, and stand-ins in tests). */
-export function hostDevice(run: ModelRunner): InferenceDevice<TensorData> {
+export function hostDevice<G extends DeviceGraph = GraphName>(
+  run: ModelRunner<G>,
+): InferenceDevice<TensorData, G> {
   return {
     hostMemory: true,
     upload: (tensor) => Promise.resolve(tensor),
@@ -219,7 +250,7 @@ export function hostDevice(run: ModelRunner): InferenceDevice<TensorData> {
   };
 }
 
-async function timed<R>(
+export async function timed<R>(
   timings: PipelineTimings,
   stage: keyof PipelineTimings,
   work: () => Promise<R>,

@@ -7,6 +7,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  declaresGraphFormat,
+  isGraphManifest,
+  parseGraphManifest,
+  type AnyManifest,
+} from './graph-manifest.js';
 import { graphNames, parseManifest } from './manifest.js';
 import type { ModelInfo, Scale } from './types.js';
 
@@ -128,26 +134,49 @@ function candidateModelDirs(source: ModelSource, problems: ModelProblem[]): stri
     return [];
   }
   if (existsSync(path.join(source.dir, 'manifest.json'))) return [source.dir];
-  return readdirSync(source.dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => path.join(source.dir, entry.name))
-    .filter((dir) => existsSync(path.join(dir, 'manifest.json')))
-    .sort();
+  return (
+    readdirSync(source.dir, { withFileTypes: true })
+      // Hidden folders are packages still being written (model-add.ts).
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+      .map((entry) => path.join(source.dir, entry.name))
+      .filter((dir) => existsSync(path.join(dir, 'manifest.json')))
+      .sort()
+  );
 }
 
-/** Reads and validates one model package; throws an Error naming the problem. */
+/** Reads and validates one model package, of either kind; throws an Error naming the problem. */
 export function loadModelInfo(dir: string, builtIn: boolean): ModelInfo {
-  const manifest = parseManifest(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-  for (const graph of graphNames) {
-    const file = path.join(dir, manifest.files[graph]);
+  const manifest = readManifest(path.join(dir, 'manifest.json'));
+  for (const [key, name] of packageFiles(manifest)) {
+    const file = path.join(dir, name);
     if (!existsSync(file) || !statSync(file).isFile() || statSync(file).size === 0) {
-      throw new Error(`files.${graph}: ${manifest.files[graph]} is missing or empty`);
+      throw new Error(`${key}: ${name} is missing or empty`);
     }
   }
   return { id: manifest.id, name: manifest.name, scale: manifest.scale, dir, builtIn, manifest };
 }
 
-/** The model to use: the one asked for by id, else the first for the scale in search order. */
+function readManifest(file: string): AnyManifest {
+  const text = readFileSync(file, 'utf8');
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // parseManifest says what is wrong with the JSON.
+  }
+  return declaresGraphFormat(json) ? parseGraphManifest(json) : parseManifest(text);
+}
+
+/** [manifest key, file name] of each ONNX file the package must hold. */
+function packageFiles(manifest: AnyManifest): [string, string][] {
+  if (isGraphManifest(manifest)) return [['file', manifest.file]];
+  return graphNames.map((graph) => [`files.${graph}`, manifest.files[graph]]);
+}
+
+/**
+ * The model to use: the one asked for by id, else the first YONOS package for
+ * the scale in search order (then the first single graph).
+ */
 export function pickModel(
   scan: ModelScan,
   sources: readonly ModelSource[],
@@ -165,7 +194,9 @@ export function pickModel(
     }
     return model;
   }
-  const model = scan.models.find((candidate) => candidate.scale === scale);
+  // A model you added (a single graph) is used when asked for, or when no YONOS model has the scale.
+  const forScale = scan.models.filter((candidate) => candidate.scale === scale);
+  const model = forScale.find((candidate) => !isGraphManifest(candidate.manifest)) ?? forScale[0];
   if (model === undefined) {
     const looked = sources.map((source) => source.dir).join(', ');
     throw new Error(`No ×${scale} model installed (looked in ${looked})${problemNote(scan)}`);

@@ -16,9 +16,23 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { bakeStrength } from './decoder-look.js';
-import { contractTensorNames, namesMismatch, strengthInput, type GraphName } from './manifest.js';
+import { isGraphManifest } from './graph-manifest.js';
+import { openImageGraphSessions } from './image-graph-sessions.js';
+import {
+  contractTensorNames,
+  namesMismatch,
+  strengthInput,
+  type GraphName,
+  type ModelManifest,
+} from './manifest.js';
 import { copyGraph, ddimGraph } from './onnx-graphs.js';
-import { hostDevice, type InferenceDevice, type ModelRunner, type TensorData } from './pipeline.js';
+import {
+  hostDevice,
+  type DeviceGraph,
+  type InferenceDevice,
+  type ModelRunner,
+  type TensorData,
+} from './pipeline.js';
 import { ModelPackageError } from './providers.js';
 import { ddimCoefficients } from './schedule.js';
 import type { ModelInfo, UpscaleOptions } from './types.js';
@@ -28,6 +42,7 @@ import { decoderStrength } from './upscale-options.js';
 ort.env.logLevel = 'fatal';
 
 export type SessionModel = Pick<ModelInfo, 'id' | 'dir' | 'manifest'>;
+type YonosSessionModel = Pick<ModelInfo, 'id' | 'dir'> & { manifest: ModelManifest };
 export type Residency = 'host' | 'cpu' | 'gpu-buffer';
 
 export interface ModelSessions {
@@ -35,7 +50,7 @@ export interface ModelSessions {
   provider: string;
   residency: Residency;
   /** The device running this model in this look (default faithful); see LookDecoders. */
-  device: (look?: LookChoice) => Promise<InferenceDevice<unknown>>;
+  device: (look?: LookChoice) => Promise<InferenceDevice<unknown, DeviceGraph>>;
   release: () => Promise<void>;
 }
 
@@ -63,6 +78,17 @@ export async function openModelSessions(
   model: SessionModel,
   provider: string,
   options: SessionOptions = {},
+): Promise<ModelSessions> {
+  const { manifest } = model;
+  return isGraphManifest(manifest)
+    ? openImageGraphSessions({ ...model, manifest }, provider, options)
+    : openYonosSessions({ ...model, manifest }, provider, options);
+}
+
+async function openYonosSessions(
+  model: YonosSessionModel,
+  provider: string,
+  options: SessionOptions,
 ): Promise<ModelSessions> {
   const residency = options.residency ?? 'host';
   const opened = new Set<ort.InferenceSession>();
@@ -107,7 +133,9 @@ export async function openModelSessions(
           };
     const decoders = new LookDecoders(model, (source) => create(source, kept), close);
     const run = (options.wrapRun ?? ((inner) => inner))(plainRun);
-    const device = async (look: LookChoice = {}): Promise<InferenceDevice<unknown>> => {
+    const device = async (
+      look: LookChoice = {},
+    ): Promise<InferenceDevice<unknown, DeviceGraph>> => {
       const sessions = { ...shared, decoder: await decoders.session(look) };
       return resident === null
         ? hostDevice(hostRunner(sessions, run))
@@ -132,7 +160,7 @@ class LookDecoders {
   readonly #open = new Map<string, Promise<ort.InferenceSession>>();
 
   constructor(
-    private readonly model: SessionModel,
+    private readonly model: YonosSessionModel,
     private readonly create: (source: string | Uint8Array) => Promise<ort.InferenceSession>,
     private readonly close: (session: ort.InferenceSession) => Promise<void>,
   ) {}
@@ -233,7 +261,7 @@ function named(result: ort.InferenceSession.ReturnType, name: string): ort.Tenso
 
 /** The ONNX files must have the inputs and outputs the manifest (and the contract) name, less those `baked` in. */
 function checkGraphNames(
-  model: SessionModel,
+  model: YonosSessionModel,
   graph: GraphName,
   session: ort.InferenceSession,
   baked: readonly string[] = [],

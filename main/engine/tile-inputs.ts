@@ -11,7 +11,7 @@ export interface LatentSpec {
 export interface TileInputs {
   /** N×3×h×w float32 in [0, 1]. */
   lr: Float32Array;
-  /** N×C×h'×w' noise, the starting latent. */
+  /** N×C×h'×w' noise, the starting latent (empty for a single-graph model). */
   noise: Float32Array;
 }
 
@@ -19,10 +19,11 @@ export function tileInputs(
   image: PixelImage,
   tiles: readonly Tile[],
   seed: number,
-  latent: LatentSpec,
+  latent: LatentSpec | null,
   scale: number,
 ): TileInputs {
-  return { lr: extractTiles(image, tiles), noise: noiseForTiles(tiles, seed, latent, scale) };
+  const noise = latent === null ? new Float32Array(0) : noiseForTiles(tiles, seed, latent, scale);
+  return { lr: extractTiles(image, tiles), noise };
 }
 
 /** Reads past the image edge replicate the edge; grey becomes RGB. */

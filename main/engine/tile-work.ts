@@ -18,7 +18,8 @@ export interface TileWorkSpec {
   batches: Tile[][];
   scale: number;
   overlap: number;
-  latent: LatentSpec;
+  /** The noise canvas's latent; null for a single-graph model, which takes no noise. */
+  latent: LatentSpec | null;
   seed: number;
 }
 

@@ -1,6 +1,8 @@
-import type { Look, ModelManifest } from './manifest.js';
+import type { AnyManifest } from './graph-manifest.js';
+import type { Look } from './manifest.js';
 
 export type { Look, ModelManifest } from './manifest.js';
+export type { AnyManifest, GraphManifest } from './graph-manifest.js';
 
 import type { OutputFormat, Scale, UpscaleDevice } from '../../common/contract.js';
 
@@ -17,7 +19,8 @@ export interface ModelInfo {
   scale: Scale;
   dir: string;
   builtIn: boolean;
-  manifest: ModelManifest;
+  /** A YONOS package (`yonos-model/…`) or a single graph (`yonos-graph/1`). */
+  manifest: AnyManifest;
 }
 
 export interface UpscaleOptions {

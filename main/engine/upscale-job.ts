@@ -25,6 +25,8 @@ import { gpuPlanCandidates, planTileSize, smallerTile, type TilePlan } from './t
 import type { TileWorkFactory } from './tile-work.js';
 import type { OutputFormat, StageTimings, UpscaleProgress, UpscaleResult } from './types.js';
 import type { UpscaleJob } from './worker-protocol.js';
+import { defaultSteps, isGraphManifest } from './graph-manifest.js';
+import { graphTilePlan } from './image-graph.js';
 
 /** Thrown at a checkpoint once the caller has aborted. */
 export class CancelSignal extends Error {}
@@ -210,7 +212,7 @@ async function inferWithFallbacks(
     } catch (error) {
       const noRetry = error instanceof CancelSignal || error instanceof ModelPackageError;
       if (noRetry || sessions.provider === 'cpu') throw error;
-      const current: TilePlan = plan ?? planTileSize(manifest, sessions.provider, job.options.tile);
+      const current: TilePlan = plan ?? basePlan(job, sessions.provider);
       const smaller: number | null = isOutOfMemory(error)
         ? smallerTile(current.tile, manifest)
         : null;
@@ -223,13 +225,20 @@ async function inferWithFallbacks(
       }
       context.devices.markLost(sessions.provider, firstLine(error));
       sessions = await context.sessions.open(job.model, ['cpu'], context);
-      plan = planTileSize(manifest, 'cpu', job.options.tile);
+      plan = basePlan(job, 'cpu');
     }
   }
 }
 
-const stepsOf = (job: UpscaleJob): number =>
-  job.options.steps ?? job.model.manifest.schedule.default_steps;
+const stepsOf = (job: UpscaleJob): number => job.options.steps ?? defaultSteps(job.model.manifest);
+
+/** The plan before any calibration: a single graph's is the size it was probed at. */
+function basePlan(job: UpscaleJob, provider: string): TilePlan {
+  const { manifest } = job.model;
+  return isGraphManifest(manifest)
+    ? graphTilePlan(manifest, job.options.tile)
+    : planTileSize(manifest, provider, job.options.tile);
+}
 
 /**
  * The CPU's plan, or the one asked for; on a GPU, the calibrated one (measured
@@ -243,8 +252,8 @@ async function tilePlan(
   context: JobContext,
 ): Promise<TilePlan> {
   const { manifest, id } = job.model;
-  if (provider === 'cpu' || job.options.tile !== undefined) {
-    return planTileSize(manifest, provider, job.options.tile);
+  if (provider === 'cpu' || job.options.tile !== undefined || isGraphManifest(manifest)) {
+    return basePlan(job, provider);
   }
   const name = providerName(provider);
   const key = `${id}@${manifest.version} on ${provider} (${residency})`;

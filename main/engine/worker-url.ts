@@ -1,6 +1,6 @@
 /**
  * Where the code of the engine's other threads and processes is: the
- * inference worker, its tile helper and the device probe.
+ * inference worker, its tile helper, the device probe and the model probe.
  *
  * Bundled (dist/cli/yonos.mjs, dist/electron/main.mjs): esbuild writes each
  * as `<name>.mjs` beside each bundle, and `import.meta.url` is the bundle (or
@@ -26,6 +26,7 @@ export const bundledEntries = {
   'engine-worker': 'worker.ts',
   'tile-worker': 'tile-worker.ts',
   'device-probe': 'device-probe.ts',
+  'model-probe': 'model-probe.ts',
 } as const;
 
 export type BundledEntry = keyof typeof bundledEntries;

@@ -32,14 +32,18 @@ export async function browseFolder(typed: string | undefined): Promise<FolderLis
     throw unreadable(folder, error);
   });
   const folders: FolderListing['folders'] = [];
+  const models: FolderListing['models'] = [];
   let photos = 0;
   for (const entry of entries) {
     if (isIgnoredName(entry.name)) continue;
     const full = path.join(folder, entry.name);
     if (await isFolderEntry(entry, full)) folders.push({ name: entry.name, path: full });
     else if (isPhotoFile(entry.name)) photos++;
+    else if (entry.name.toLowerCase().endsWith('.onnx'))
+      models.push({ name: entry.name, path: full });
   }
   folders.sort((a, b) => collator.compare(a.name, b.name));
+  models.sort((a, b) => collator.compare(a.name, b.name));
   const parent = path.dirname(folder);
   return {
     path: folder,
@@ -47,6 +51,7 @@ export async function browseFolder(typed: string | undefined): Promise<FolderLis
     crumbs: crumbsOf(folder),
     folders,
     photos,
+    models,
   };
 }
 

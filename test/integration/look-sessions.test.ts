@@ -12,6 +12,7 @@ import { loadModelInfo } from '../../main/engine/registry.js';
 import type { TensorData } from '../../main/engine/pipeline.js';
 import { openModelSessions, type LookChoice, type RunWrapper } from '../../main/engine/sessions.js';
 import { fixtureModelsDir, tempDir } from '../support/temp.js';
+import { yonosManifest } from '../../main/engine/graph-manifest.js';
 
 const looksDir = path.resolve('test/fixtures/models-looks/yonos-tiny-looks-x4');
 const model = loadModelInfo(looksDir, false);
@@ -20,7 +21,7 @@ const { scale } = model.manifest;
 /** Decoder inputs of an 8×12 LR tile: deterministic, photo-like values. */
 const side = { height: 8, width: 12 };
 function latentOf(manifest: typeof model.manifest): TensorData {
-  const { channels, factor } = manifest.latent;
+  const { channels, factor } = yonosManifest({ id: model.id, manifest }).latent;
   const dims = [1, channels, (side.height * scale) / factor, (side.width * scale) / factor];
   const length = dims.reduce((product, dim) => product * dim, 1);
   return { dims, data: Float32Array.from({ length }, (_, i) => Math.sin(i * 0.37)) };

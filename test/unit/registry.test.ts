@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../main/engine/manifest.js';
 import { modelSources, pickModel, scanModels } from '../../main/engine/registry.js';
+import { srGraph } from '../support/graph-models.js';
 import { fixtureModelsDir, tempDir } from '../support/temp.js';
 
 const fixtureX4 = path.join(fixtureModelsDir, 'yonos-tiny-x4');
@@ -157,5 +158,47 @@ describe('the model registry', () => {
     expect(() => pickModel(scan, sources, 2, 'nope')).toThrow(
       /Model "nope" not found \(installed: yonos-tiny-x2\)/,
     );
+  });
+
+  it('loads single-graph packages beside YONOS ones, and picks a YONOS one by default', async () => {
+    const userDir = await tempDir();
+    const graph = (id: string, manifest: Record<string, unknown> = {}): void => {
+      const dir = path.join(userDir, id);
+      cpSync(fixtureX4, dir, { recursive: true, filter: (source) => !source.endsWith('.onnx') });
+      writeFileSync(path.join(dir, 'model.onnx'), srGraph({ scale: 2 }));
+      const base = {
+        format: 'yonos-graph/1',
+        id,
+        name: id,
+        version: 'sha256-0',
+        scale: 2,
+        file: 'model.onnx',
+        input: { name: 'x', shape: ['N', 3, 'H', 'W'] },
+        output: { name: 'y', shape: ['N', 3, 'H*2', 'W*2'] },
+        range: 1,
+        opset: 13,
+        tiling: { tile: 128, overlap: 16, multiple: 1 },
+      };
+      writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...base, ...manifest }));
+    };
+    graph('mine');
+    graph('bad-range', { range: 7 });
+    graph('no-file', { file: 'gone.onnx' });
+    graph('.being-added.1.tmp');
+    const sources = [
+      { dir: userDir, builtIn: false, required: true },
+      { dir: fixtureModelsDir, builtIn: true, required: true },
+    ];
+    const scan = scanModels(sources);
+    expect(scan.models.map((model) => model.id)).toContain('mine');
+    expect(scan.problems.map((problem) => [path.basename(problem.dir), problem.message])).toEqual([
+      ['bad-range', expect.stringMatching(/breaks the yonos-graph\/1 contract: range/)],
+      ['no-file', 'file: gone.onnx is missing or empty'],
+    ]);
+    expect(pickModel(scan, sources, 2).id).toBe('yonos-tiny-x2');
+    expect(pickModel(scan, sources, 2, 'mine').manifest).toMatchObject({
+      format: 'yonos-graph/1',
+      looks: ['faithful'],
+    });
   });
 });
