@@ -3,12 +3,15 @@
  * redis-server (with a password) and a real `yonos worker` process, driven in
  * Chromium. The Queue view lists the live worker; Settings → Cluster shows the
  * Redis address with its password masked and the same worker. Without
- * `--cluster`, Settings says the app is not in a cluster.
+ * `--cluster`, Settings says the app is not in a cluster. Jobs for a model
+ * no live worker has raise a warning in the Queue view.
  */
 import os from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker } from '../support/cluster.js';
+import { modelWithOtherVersion, startWorker } from '../support/cluster.js';
+import { writePhoto } from '../support/images.js';
 import { startRedis } from '../support/redis.js';
 import { fixtureModelsDir, onCleanup, tempDir } from '../support/temp.js';
 import { launchChromium } from './chromium.js';
@@ -24,7 +27,7 @@ afterAll(async () => {
   await browser.close();
 });
 
-async function openApp(args: string[]): Promise<Page> {
+async function openApp(args: string[]): Promise<{ page: Page; url: string }> {
   const dataDir = await tempDir('yonos-e2e-cluster-data-');
   const { serve, url } = await startServe([
     '--data-dir',
@@ -38,7 +41,22 @@ async function openApp(args: string[]): Promise<Page> {
   onCleanup(() => page.close());
   await page.goto(url);
   await page.getByRole('status').filter({ hasText: 'connected' }).waitFor();
-  return page;
+  return { page, url };
+}
+
+/** One contract call over the app's HTTP API, as the page makes it. */
+async function call(url: string, channel: string, ...args: unknown[]): Promise<unknown> {
+  const { origin, searchParams } = new URL(url);
+  const reply = await fetch(`${origin}/api/${channel}`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${String(searchParams.get('token'))}`,
+      'Content-Type': 'application/json',
+    },
+    body: JSON.stringify(args),
+  });
+  expect(reply.status, await reply.clone().text()).toBe(200);
+  return reply.json();
 }
 
 const view = (page: Page, name: string | RegExp): Promise<void> =>
@@ -48,7 +66,7 @@ describe('the cluster in the app', () => {
   it('lists a live worker in the Queue view and in Settings, with the Redis password masked', async () => {
     const redis = await startRedis({ password: 's3cret-pass' });
     const worker = await startWorker(redis.url);
-    const page = await openApp(['--cluster', redis.url]);
+    const { page } = await openApp(['--cluster', redis.url]);
 
     await view(page, /^Queue/);
     const cluster = page.getByRole('region', { name: 'Cluster' });
@@ -74,7 +92,7 @@ describe('the cluster in the app', () => {
   });
 
   it('says so in Settings when the app is not in a cluster', async () => {
-    const page = await openApp([]);
+    const { page } = await openApp([]);
     await view(page, 'Settings');
     await page
       .getByRole('region', { name: 'Cluster settings' })
@@ -83,5 +101,27 @@ describe('the cluster in the app', () => {
     await view(page, /^Queue/);
     await page.getByRole('heading', { name: 'Queue' }).waitFor();
     expect(await page.getByRole('region', { name: 'Cluster' }).count()).toBe(0);
+  });
+
+  it('warns in the Queue view of a model no live worker has', async () => {
+    const redis = await startRedis();
+    await startWorker(redis.url, await modelWithOtherVersion('yonos-tiny-x2', '0.2.0'));
+    const { page, url } = await openApp(['--cluster', redis.url]);
+    const photo = path.join(await tempDir('yonos-e2e-photos-'), 'street.jpg');
+    await writePhoto(photo, { width: 48, height: 40, seed: 1 });
+    await call(url, 'jobsEnqueue', {
+      inputs: [photo],
+      scale: 2,
+      modelId: 'yonos-tiny-x2',
+      outDir: await tempDir('yonos-e2e-out-'),
+    });
+
+    await view(page, /^Queue/);
+    const cluster = page.getByRole('region', { name: 'Cluster' });
+    await cluster
+      .getByRole('alert')
+      .filter({ hasText: /^No live worker has yonos-tiny-x2 0\.1\.0 \(\w+\): its jobs wait/ })
+      .waitFor({ timeout: 60_000 });
+    await expect.poll(() => cluster.textContent()).toMatch(/1 worker · 1 job waiting/);
   });
 });
