@@ -2,12 +2,20 @@
  * Studio scale when things go wrong, with real processes: a worker killed
  * with SIGKILL mid-job, Redis restarted mid-batch, the coordinator killed and
  * started again. Each time every output must appear exactly once, complete,
- * byte-identical to the single-machine result, with no partial files.
+ * byte-identical to the single-machine result, with no partial files. A job
+ * cancelled while a worker runs it stops there and leaves nothing behind.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runYonos, startYonos, type CliProcess } from '../support/cli.js';
-import { landedBy, readJobs, sameFiles, startWorker, type TestWorker } from '../support/cluster.js';
+import {
+  filesIn,
+  landedBy,
+  readJobs,
+  sameFiles,
+  startWorker,
+  type TestWorker,
+} from '../support/cluster.js';
 import { writePhoto } from '../support/images.js';
 import { startRedis } from '../support/redis.js';
 import { fixtureModelsDir, onCleanup, tempDir } from '../support/temp.js';
@@ -16,12 +24,11 @@ import { waitFor } from '../support/wait.js';
 /** Small tiles make each job take a few seconds, long enough to interrupt it part-way. */
 const engineArgs = ['--scale', '2', '--tile', '16', '--models', fixtureModelsDir, '--threads', '1'];
 
-async function photos(count: number): Promise<string> {
+async function photos(count: number, size = { width: 240, height: 180 }): Promise<string> {
   const dir = await tempDir('yonos-photos-');
   for (let seed = 0; seed < count; seed++) {
     await writePhoto(path.join(dir, `photo-${String(seed)}.jpg`), {
-      width: 240,
-      height: 180,
+      ...size,
       seed: seed + 1,
     });
   }
@@ -177,5 +184,52 @@ describe('cluster faults', () => {
     // Taken over where it was, not sent a second time.
     expect(jobs.find((job) => job.id === inFlight.id)?.attempts).toBe(1);
     landedOnce(workers, 4);
+  });
+
+  it('stops a job cancelled while a worker runs it, leaving no output', async () => {
+    const redis = await startRedis();
+    // A larger photo, so the cancel reaches the worker well before the job ends.
+    const input = await photos(1, { width: 960, height: 720 });
+    const worker = await startWorker(redis.url);
+    const out = await tempDir('yonos-out-');
+    const dataDir = await tempDir('yonos-data-');
+    const added = await runYonos([
+      'jobs',
+      'add',
+      input,
+      '--out',
+      out,
+      '--data-dir',
+      dataDir,
+      ...engineArgs.slice(0, 4),
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    const coordinator = await coordinate([
+      'jobs',
+      'run',
+      '--data-dir',
+      dataDir,
+      '--cluster',
+      redis.url,
+      ...engineArgs.slice(4),
+    ]);
+
+    const running = await partWay(dataDir);
+    const cancelled = await runYonos(['jobs', 'cancel', String(running.id), '--data-dir', dataDir]);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toContain('cancel: 1 changed');
+
+    // The worker stops it part-way and lands nothing; the coordinator finds nothing left to do.
+    const stopped = await waitFor(
+      () => worker.events().find((event) => event.type === 'done' && event.jobId === running.id),
+      'the worker to stop the cancelled job',
+      60_000,
+    );
+    expect(stopped.landed).toBe(false);
+    const done = await coordinator.exited;
+    expect(done.code, done.stderr).toBe(0);
+    expect(readJobs(dataDir).map((job) => job.state)).toEqual(['cancelled']);
+    expect(await filesIn(out)).toEqual([]);
+    expect(worker.events().filter((event) => event.type === 'failed')).toEqual([]);
   });
 });
