@@ -73,6 +73,8 @@ export class ClusterWorker {
   readonly #waitingForEngine: ((engine: Engine) => void)[] = [];
   readonly #running = new Map<string, AbortController>();
   #stats = { jobsDone: 0, outputMegapixels: 0, busyMs: 0, busySince: 0 };
+  /** The provider the last job ran on ('auto' resolves only when the engine first runs). */
+  #provider: string | null = null;
   #recordTimer: NodeJS.Timeout | undefined;
   #stopping = false;
   readonly #startedAt = Date.now();
@@ -172,6 +174,7 @@ export class ClusterWorker {
       const result = await this.#upscale(engine, job, data, controller.signal);
       this.#stats.jobsDone += 1;
       this.#stats.outputMegapixels += data.outputMegapixels;
+      if (result.provider !== '') this.#provider = result.provider;
       this.#log('done', data, { landed: result.landed, ms: performance.now() - started });
       return result;
     } catch (error) {
@@ -315,7 +318,7 @@ export class ClusterWorker {
       id: this.id,
       host: os.hostname(),
       pid: process.pid,
-      device: this.options.engineOptions.device ?? 'auto',
+      device: this.#provider ?? this.options.engineOptions.device ?? 'auto',
       concurrency: this.options.concurrency,
       models: this.models,
       startedAt: this.#startedAt,

@@ -89,6 +89,12 @@ describe('a batch spread over several workers', () => {
     ]);
     const cluster = (JSON.parse(status.stdout) as { cluster: Record<string, unknown> }).cluster;
     expect(cluster.workers).toHaveLength(3);
+    // A worker started with the default device reports the provider it resolved to, once it has run a job.
+    const busy = (cluster.workers as { device: string; jobsDone: number }[]).filter(
+      (worker) => worker.jobsDone > 0,
+    );
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy.map((worker) => worker.device)).toEqual(busy.map(() => 'cpu'));
     expect(cluster.queueDepth).toBe(0);
     expect(cluster.megapixelsPerSecond).toBeGreaterThan(0);
   });
