@@ -24,7 +24,10 @@ import { waitFor } from '../support/wait.js';
 /** Small tiles make each job take a few seconds, long enough to interrupt it part-way. */
 const engineArgs = ['--scale', '2', '--tile', '16', '--models', fixtureModelsDir, '--threads', '1'];
 
-async function photos(count: number, size = { width: 240, height: 180 }): Promise<string> {
+/** The issue's 30 photos per batch; small, so a loaded 2-core machine still gets through three faults. */
+const batchSize = 30;
+
+async function photos(count: number, size = { width: 120, height: 90 }): Promise<string> {
   const dir = await tempDir('yonos-photos-');
   for (let seed = 0; seed < count; seed++) {
     await writePhoto(path.join(dir, `photo-${String(seed)}.jpg`), {
@@ -82,7 +85,7 @@ function landedOnce(workers: TestWorker[], count: number): void {
 describe('cluster faults', () => {
   it('gives the job of a worker killed mid-job to another worker', async () => {
     const redis = await startRedis();
-    const input = await photos(3);
+    const input = await photos(batchSize);
     const expected = await reference(input);
     const doomed = await startWorker(redis.url);
     const out = await tempDir('yonos-out-');
@@ -108,12 +111,12 @@ describe('cluster faults', () => {
     expect(done.code, done.stderr).toBe(0);
     expect(await sameFiles(expected, out)).toBe(true);
     expect(landedBy(survivor)).toContain(interrupted.id);
-    landedOnce([doomed, survivor], 3);
+    landedOnce([doomed, survivor], batchSize);
   });
 
   it('finishes the batch when Redis restarts in the middle of it', async () => {
     const redis = await startRedis();
-    const input = await photos(5);
+    const input = await photos(batchSize);
     const expected = await reference(input);
     const workers = [await startWorker(redis.url), await startWorker(redis.url)];
     const out = await tempDir('yonos-out-');
@@ -136,12 +139,12 @@ describe('cluster faults', () => {
     const done = await coordinator.exited;
     expect(done.code, done.stderr).toBe(0);
     expect(await sameFiles(expected, out)).toBe(true);
-    landedOnce(workers, 5);
+    landedOnce(workers, batchSize);
   });
 
   it('re-attaches a restarted coordinator to the jobs out in the cluster', async () => {
     const redis = await startRedis();
-    const input = await photos(4);
+    const input = await photos(batchSize);
     const expected = await reference(input);
     const workers = [await startWorker(redis.url), await startWorker(redis.url)];
     const out = await tempDir('yonos-out-');
@@ -183,7 +186,7 @@ describe('cluster faults', () => {
     expect(jobs.every((job) => job.state === 'done')).toBe(true);
     // Taken over where it was, not sent a second time.
     expect(jobs.find((job) => job.id === inFlight.id)?.attempts).toBe(1);
-    landedOnce(workers, 4);
+    landedOnce(workers, batchSize);
   });
 
   it('stops a job cancelled while a worker runs it, leaving no output', async () => {
