@@ -51,6 +51,12 @@ const { values: args } = parseArgs({
 const temp = await mkdtemp(path.join(os.tmpdir(), 'yonos-cluster-bench-'));
 /** @type {Set<Child>} */
 const processes = new Set();
+// Ctrl-C or a kill mid-run still stops Redis and the workers and removes the temp folder.
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(signal, () => {
+    void cleanUp().then(() => process.exit(130));
+  });
+}
 try {
   const report = await runBench();
   const markdown = reportMarkdown(report);
@@ -64,6 +70,10 @@ try {
   console.error(`bench:cluster: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 } finally {
+  await cleanUp();
+}
+
+async function cleanUp() {
   await Promise.all([...processes].map(stop));
   await rm(temp, { recursive: true, force: true });
 }
