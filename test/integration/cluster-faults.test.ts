@@ -24,10 +24,10 @@ import { waitFor } from '../support/wait.js';
 /** Small tiles make each job take a few seconds, long enough to interrupt it part-way. */
 const engineArgs = ['--scale', '2', '--tile', '16', '--models', fixtureModelsDir, '--threads', '1'];
 
-/** The issue's 30 photos per batch; small, so a loaded 2-core machine still gets through three faults. */
+/** The issue's 30 photos per batch, each big enough (several tiles) to be caught part-way. */
 const batchSize = 30;
 
-async function photos(count: number, size = { width: 120, height: 90 }): Promise<string> {
+async function photos(count: number, size = { width: 240, height: 180 }): Promise<string> {
   const dir = await tempDir('yonos-photos-');
   for (let seed = 0; seed < count; seed++) {
     await writePhoto(path.join(dir, `photo-${String(seed)}.jpg`), {
