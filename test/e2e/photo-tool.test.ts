@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeScene } from '../support/scenes.js';
 import { launchChromium } from './chromium.js';
 import { startServe, stopServe, type ServeProcess } from './serve-process.js';
@@ -224,12 +224,18 @@ describe('a photographer in Chromium over yonos serve', () => {
     await bar.getByLabel('Output folder').selectOption('choose');
     const picker = page.getByRole('dialog', { name: 'Save upscaled photos in' });
     const field = picker.getByLabel('Go to folder');
-    await field.fill('~/Upscaled');
-    await field.press('Enter');
-    await picker
-      .getByRole('navigation', { name: 'Folder path' })
-      .getByRole('button', { name: 'Upscaled' })
-      .waitFor();
+    // The dialog's first listing may land after the typing and replace it: type again until it is in Upscaled.
+    await vi.waitFor(
+      async () => {
+        await field.fill('~/Upscaled');
+        await field.press('Enter');
+        await picker
+          .getByRole('navigation', { name: 'Folder path' })
+          .getByRole('button', { name: 'Upscaled' })
+          .waitFor({ timeout: 5_000 });
+      },
+      { timeout: 60_000, interval: 100 },
+    );
     await picker.getByRole('button', { name: 'Choose this folder' }).click();
     await expect.poll(() => bar.getByLabel('Output folder').inputValue()).toBe(outDir);
     await shot('library-action-bar', true);
