@@ -62,6 +62,27 @@ async function coordinate(args: string[]): Promise<CliProcess> {
   return run;
 }
 
+/** `yonos upscale --cluster` of a folder, into fresh output and data folders. */
+async function upscaleOnCluster(
+  input: string,
+  clusterUrl: string,
+): Promise<{ out: string; dataDir: string; coordinator: CliProcess }> {
+  const out = await tempDir('yonos-out-');
+  const dataDir = await tempDir('yonos-data-');
+  const coordinator = await coordinate([
+    'upscale',
+    input,
+    '--out',
+    out,
+    '--data-dir',
+    dataDir,
+    '--cluster',
+    clusterUrl,
+    ...engineArgs,
+  ]);
+  return { out, dataDir, coordinator };
+}
+
 /** A job the coordinator records as part-way through. */
 function partWay(dataDir: string): Promise<{ id: number }> {
   return waitFor(
@@ -88,19 +109,7 @@ describe('cluster faults', () => {
     const input = await photos(batchSize);
     const expected = await reference(input);
     const doomed = await startWorker(redis.url);
-    const out = await tempDir('yonos-out-');
-    const dataDir = await tempDir('yonos-data-');
-    const coordinator = await coordinate([
-      'upscale',
-      input,
-      '--out',
-      out,
-      '--data-dir',
-      dataDir,
-      '--cluster',
-      redis.url,
-      ...engineArgs,
-    ]);
+    const { out, dataDir, coordinator } = await upscaleOnCluster(input, redis.url);
 
     const interrupted = await partWay(dataDir);
     doomed.child.kill('SIGKILL');
@@ -119,19 +128,7 @@ describe('cluster faults', () => {
     const input = await photos(batchSize);
     const expected = await reference(input);
     const workers = [await startWorker(redis.url), await startWorker(redis.url)];
-    const out = await tempDir('yonos-out-');
-    const dataDir = await tempDir('yonos-data-');
-    const coordinator = await coordinate([
-      'upscale',
-      input,
-      '--out',
-      out,
-      '--data-dir',
-      dataDir,
-      '--cluster',
-      redis.url,
-      ...engineArgs,
-    ]);
+    const { out, dataDir, coordinator } = await upscaleOnCluster(input, redis.url);
 
     await partWay(dataDir);
     await redis.restart();
