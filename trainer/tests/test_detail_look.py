@@ -17,11 +17,23 @@ from yonos_train.adversarial import (
     hinge_discriminator_loss,
 )
 from yonos_train.config import PRESETS
+from yonos_train.losses import amplitude_loss, reconstruction_loss
 from yonos_train.export import DecoderGraph, export_package
 from yonos_train.models import SRDecoder, UNet
 from yonos_train.train import Autoencoder, build_decoder
 
 CONFIG = PRESETS["tiny"]
+
+
+def test_amplitude_loss_ignores_phase_and_counts_missing_or_periodic_energy():
+    texture = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    shifted = torch.roll(texture, shifts=(5, 3), dims=(2, 3))  # same amplitude spectrum, other phase
+    assert float(amplitude_loss(shifted, texture)) == pytest.approx(0, abs=1e-6)
+    assert float(reconstruction_loss(shifted, texture, fft_weight=1)) > 0.1  # the complex spectrum loss does not
+    smooth = torch.nn.functional.avg_pool2d(texture, 3, stride=1, padding=1, count_include_pad=False)
+    grid = texture + 0.2 * (torch.arange(32) % 4 == 0).float()  # a 4-px periodic line pattern
+    assert float(amplitude_loss(smooth, texture)) > 0.01
+    assert float(amplitude_loss(grid, texture)) > 0.005
 
 
 def test_hinge_losses_are_zero_past_the_margin_and_linear_inside_it():

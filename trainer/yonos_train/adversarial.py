@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from .losses import reconstruction_loss
+from .losses import amplitude_loss, reconstruction_loss
 from .models import SRDecoder
 
 LEAKY_SLOPE = 0.2
@@ -41,6 +41,7 @@ class DetailSpec:
     disc_start: int = 300  # steps before the adversarial term reaches the decoder
     disc_weight: float = 0.5  # LDM's `discriminator_weight`
     feature_weight: float = 1.0  # the feature-matching (perceptual) term, in place of LPIPS's weight of 1
+    amplitude_weight: float = 1.0  # the Fourier amplitude term (losses.amplitude_loss): HR's energy, no grid peaks
     betas: tuple[float, float] = (0.5, 0.9)  # LDM's Adam betas for autoencoder and discriminator
 
 
@@ -137,12 +138,14 @@ class DetailTrainer(nn.Module):
         return loss
 
     def decoder_loss(self, fake: torch.Tensor, hr: torch.Tensor, features_real: list[torch.Tensor]) -> torch.Tensor:
-        """L1 + FFT + feature matching, plus λ·L_G once the discriminator has had its head start."""
+        """L1 + FFT + Fourier amplitude + feature matching, plus λ·L_G once the discriminator has had its head start."""
         frozen = {name: p.detach() for name, p in self.discriminator.named_parameters()}
         features_fake, logits_fake = functional_call(self.discriminator, frozen, (fake,))
-        reconstruction = reconstruction_loss(
-            fake, hr, self.fft_weight
-        ) + self.spec.feature_weight * feature_matching_loss(features_fake, features_real)
+        reconstruction = (
+            reconstruction_loss(fake, hr, self.fft_weight)
+            + self.spec.amplitude_weight * amplitude_loss(fake, hr)
+            + self.spec.feature_weight * feature_matching_loss(features_fake, features_real)
+        )
         adversarial = generator_adversarial_loss(logits_fake)
         weight = adaptive_weight(reconstruction, adversarial, last_layer(self.decoder), self.spec.disc_weight)
         started = (self.step >= self.spec.disc_start).float()  # a tensor: no host sync on a GPU

@@ -13,6 +13,15 @@ def reconstruction_loss(prediction: torch.Tensor, target: torch.Tensor, fft_weig
     return pixel + fft_weight * spectrum
 
 
+def amplitude_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L1 between the 2D amplitude spectra, phase ignored: Fuoli, Van Gool & Timofte 2021 ("Fourier Space Losses for
+    Efficient Perceptual Image Super-Resolution"), their amplitude loss. The complex spectrum loss above is minimised,
+    for detail whose phase the LR does not fix, by leaving it out (the posterior mean's softness); this term instead
+    asks for the HR's energy at every frequency, and penalises a periodic pattern's peak as much as missing texture."""
+    amplitude = [torch.fft.rfft2(x.float(), norm="ortho").abs() for x in (prediction, target)]
+    return (amplitude[0] - amplitude[1]).abs().mean()
+
+
 def psnr_y(prediction: torch.Tensor, target: torch.Tensor, border: int = 0) -> float:
     """Mean PSNR on BT.601 luma over a batch, with `border` pixels cropped on each side."""
     y_pred, y_true = rgb_to_y(prediction.float().clamp(0, 1)), rgb_to_y(target.float())

@@ -142,7 +142,8 @@ def look_facts(config: Config) -> dict:
         "faithful": faithful,
         "detailed": {
             "initialised_from": "the faithful decoder",
-            "loss": f"L1 + FFT + {d.feature_weight} × discriminator feature matching (pix2pixHD eq. 4,"
+            "loss": f"L1 + FFT + {d.amplitude_weight} × Fourier amplitude L1 (Fuoli et al. 2021)"
+            f" + {d.feature_weight} × discriminator feature matching (pix2pixHD eq. 4,"
             " in place of LPIPS: no pretrained network available) + λ × hinge adversarial loss,"
             f" λ adaptive (Esser et al. eq. 7) × {d.disc_weight}",
             "discriminator": f"PatchGAN (pix2pix), {d.layers} stride-2 levels from width {d.width}, no normalisation,"
