@@ -17,8 +17,8 @@ from yonos_train.adversarial import (
     hinge_discriminator_loss,
 )
 from yonos_train.config import PRESETS
-from yonos_train.losses import amplitude_loss, reconstruction_loss
 from yonos_train.export import DecoderGraph, export_package
+from yonos_train.losses import amplitude_loss, harmonic_mask, periodic_excess_loss, reconstruction_loss
 from yonos_train.models import SRDecoder, UNet
 from yonos_train.train import Autoencoder, build_decoder
 
@@ -34,6 +34,25 @@ def test_amplitude_loss_ignores_phase_and_counts_missing_or_periodic_energy():
     grid = texture + 0.2 * (torch.arange(32) % 4 == 0).float()  # a 4-px periodic line pattern
     assert float(amplitude_loss(smooth, texture)) > 0.01
     assert float(amplitude_loss(grid, texture)) > 0.005
+
+
+def test_the_grid_loss_sees_a_periodic_pattern_and_nothing_else():
+    texture = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    cells = (torch.arange(64) % 4 == 0).float()
+    gridded = texture + 0.3 * cells[None, :] * cells[:, None]  # a dot every 4 px
+    grid = float(periodic_excess_loss(gridded, texture, (4,)))
+    assert grid > 0.05
+    assert float(periodic_excess_loss(texture, gridded, (4,))) < grid / 10  # less energy than the target: ~no penalty
+    assert float(periodic_excess_loss(torch.roll(texture, 7, dims=3), texture, (4,))) == pytest.approx(0, abs=1e-6)
+    noisier = texture + 0.3 * torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    assert float(periodic_excess_loss(noisier, texture, (4,))) < grid / 3
+
+
+def test_harmonic_mask_marks_each_harmonic_on_axes_and_diagonals():
+    mask = harmonic_mask(16, 16, (4,))
+    for y, x in ((0, 4), (4, 0), (4, 4), (12, 4), (0, 8), (8, 0), (8, 8)):
+        assert mask[y, x]
+    assert not mask[2, 2] and not mask[0, 1]
 
 
 def test_hinge_losses_are_zero_past_the_margin_and_linear_inside_it():
@@ -63,7 +82,7 @@ def detail_trainer(**detail: Any) -> tuple[DetailTrainer, tuple[torch.Tensor, ..
     assert isinstance(decoder, SRDecoder)
     with torch.no_grad():  # a trained-looking correction head, so every term has a gradient
         decoder.correction.weight.normal_(0, 0.05)
-    trainer = DetailTrainer(decoder, dataclasses.replace(CONFIG.detail, **detail), CONFIG.fft_weight)
+    trainer = DetailTrainer(decoder, dataclasses.replace(CONFIG.detail, **detail), CONFIG.fft_weight, (4,))
     gen = torch.Generator().manual_seed(0)
     inputs = (
         torch.randn(2, 4, 16, 16, generator=gen),

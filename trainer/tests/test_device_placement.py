@@ -57,7 +57,7 @@ def test_decoder_step_stays_on_the_model_device():
 
 def test_detail_step_stays_on_the_model_device():
     ae = Autoencoder(CONFIG)
-    trainer = DetailTrainer(build_decoder(CONFIG, ae, 4), CONFIG.detail, CONFIG.fft_weight).to(META)
+    trainer = DetailTrainer(build_decoder(CONFIG, ae, 4), CONFIG.detail, CONFIG.fft_weight, (4,)).to(META)
     encoder, unet = ae.encoder.to(META), UNet(CONFIG.unet).to(META)
     batch = mixed_degradation(CONFIG, 4, teacher=False)(torch.rand(2, 3, 64, 64), random.Random(0))
     loss = detail_step(encoder, unet, 4)(trainer, on_meta(batch))

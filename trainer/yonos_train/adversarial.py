@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from .losses import amplitude_loss, reconstruction_loss
+from .losses import amplitude_loss, periodic_excess_loss, reconstruction_loss
 from .models import SRDecoder
 
 LEAKY_SLOPE = 0.2
@@ -41,7 +41,8 @@ class DetailSpec:
     disc_start: int = 300  # steps before the adversarial term reaches the decoder
     disc_weight: float = 0.5  # LDM's `discriminator_weight`
     feature_weight: float = 1.0  # the feature-matching (perceptual) term, in place of LPIPS's weight of 1
-    amplitude_weight: float = 1.0  # the Fourier amplitude term (losses.amplitude_loss): HR's energy, no grid peaks
+    amplitude_weight: float = 1.0  # the Fourier amplitude term (losses.amplitude_loss): HR's energy at every frequency
+    grid_weight: float = 1.0  # the LR-pixel and latent grids kept at HR's level (losses.periodic_excess_loss)
     betas: tuple[float, float] = (0.5, 0.9)  # LDM's Adam betas for autoencoder and discriminator
 
 
@@ -122,11 +123,11 @@ class DetailTrainer(nn.Module):
 
     step: torch.Tensor
 
-    def __init__(self, decoder: nn.Module, spec: DetailSpec, fft_weight: float):
+    def __init__(self, decoder: nn.Module, spec: DetailSpec, fft_weight: float, grid_periods: tuple[int, ...]):
         super().__init__()
         self.decoder = decoder
         self.discriminator = PatchDiscriminator(spec)
-        self.spec, self.fft_weight = spec, fft_weight
+        self.spec, self.fft_weight, self.grid_periods = spec, fft_weight, grid_periods
         self.register_buffer("step", torch.zeros((), dtype=torch.long))
 
     def forward(self, z: torch.Tensor, lr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
@@ -138,12 +139,14 @@ class DetailTrainer(nn.Module):
         return loss
 
     def decoder_loss(self, fake: torch.Tensor, hr: torch.Tensor, features_real: list[torch.Tensor]) -> torch.Tensor:
-        """L1 + FFT + Fourier amplitude + feature matching, plus λ·L_G once the discriminator has had its head start."""
+        """L1 + FFT + Fourier amplitude + grid excess + feature matching, plus λ·L_G once the discriminator has had its
+        head start."""
         frozen = {name: p.detach() for name, p in self.discriminator.named_parameters()}
         features_fake, logits_fake = functional_call(self.discriminator, frozen, (fake,))
         reconstruction = (
             reconstruction_loss(fake, hr, self.fft_weight)
             + self.spec.amplitude_weight * amplitude_loss(fake, hr)
+            + self.spec.grid_weight * periodic_excess_loss(fake, hr, self.grid_periods)
             + self.spec.feature_weight * feature_matching_loss(features_fake, features_real)
         )
         adversarial = generator_adversarial_loss(logits_fake)

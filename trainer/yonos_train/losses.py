@@ -22,6 +22,31 @@ def amplitude_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tens
     return (amplitude[0] - amplitude[1]).abs().mean()
 
 
+def periodic_excess_loss(prediction: torch.Tensor, target: torch.Tensor, periods: tuple[int, ...]) -> torch.Tensor:
+    """The mean amount by which the prediction's amplitude spectrum exceeds the target's at the harmonics of the
+    given pixel periods (and the bins beside them), along both axes and both diagonals. With the decoder's own grids
+    as periods (the LR pixel and the latent cell), this is the artifact check of artifacts.py as a loss: an
+    adversarial decoder otherwise learns to sharpen each cell, which shows as a grid the HR photo does not have."""
+    amplitude = [torch.fft.rfft2(x.float(), norm="ortho").abs() for x in (prediction, target)]
+    mask = harmonic_mask(prediction.shape[-2], prediction.shape[-1], periods).to(prediction.device)
+    # A weighted mean, not boolean indexing: that would wait for the device (and has no `meta` kernel).
+    return ((amplitude[0] - amplitude[1]).clamp(min=0) * mask).sum((-2, -1)).mean() / mask.sum()
+
+
+def harmonic_mask(height: int, width: int, periods: tuple[int, ...]) -> torch.Tensor:
+    """(height, width // 2 + 1) over an rfft2 spectrum: 1 at the bins within one of k·(height, width)/period, else 0."""
+    mask = torch.zeros(height, width // 2 + 1)
+    for period in periods:
+        for k in range(1, period // 2 + 1):
+            fy, fx = round(k * height / period), round(k * width / period)
+            for y, x in ((0, fx), (fy, 0), (fy, fx), (-fy, fx)):
+                for dy in (-1, 0, 1):
+                    for dx in (-1, 0, 1):
+                        if 0 <= x + dx <= width // 2:
+                            mask[(y + dy) % height, x + dx] = 1
+    return mask
+
+
 def psnr_y(prediction: torch.Tensor, target: torch.Tensor, border: int = 0) -> float:
     """Mean PSNR on BT.601 luma over a batch, with `border` pixels cropped on each side."""
     y_pred, y_true = rgb_to_y(prediction.float().clamp(0, 1)), rgb_to_y(target.float())

@@ -143,6 +143,7 @@ def look_facts(config: Config) -> dict:
         "detailed": {
             "initialised_from": "the faithful decoder",
             "loss": f"L1 + FFT + {d.amplitude_weight} × Fourier amplitude L1 (Fuoli et al. 2021)"
+            f" + {d.grid_weight} × amplitude above HR's at the LR-pixel and latent grids"
             f" + {d.feature_weight} × discriminator feature matching (pix2pixHD eq. 4,"
             " in place of LPIPS: no pretrained network available) + λ × hinge adversarial loss,"
             f" λ adaptive (Esser et al. eq. 7) × {d.disc_weight}",

@@ -356,7 +356,7 @@ def finetune_detail_decoder(
     config = run.config
     decoder = build_decoder(config, ae, scale)
     decoder.load_state_dict(faithful.state_dict())
-    trainer = DetailTrainer(decoder, config.detail, config.fft_weight)
+    trainer = DetailTrainer(decoder, config.detail, config.fft_weight, decoder_grids(config, scale))
 
     def validate() -> dict[str, float]:
         return validate_one_step(run, ae, unet, decoder, scale)
@@ -373,6 +373,11 @@ def finetune_detail_decoder(
         betas=config.detail.betas,
     )
     return decoder.eval().requires_grad_(False)
+
+
+def decoder_grids(config: Config, scale: int) -> tuple[int, ...]:
+    """The periods, in HR pixels, of the grids the decoder is built on: the LR pixel and the latent cell."""
+    return tuple(sorted({scale, config.ae.factor}))
 
 
 def detail_step(encoder: Encoder, unet: UNet, scale: int) -> StepFn:
