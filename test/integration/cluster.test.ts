@@ -98,10 +98,11 @@ describe('a batch spread over several workers', () => {
       prefix: redisPrefix,
     });
     onCleanup(() => queue.close());
+    // The coordinator sends them one at a time; the token checks below need two.
     const waiting = await waitFor(async () => {
       const jobs = await queue.getJobs(['wait']);
-      return jobs.length > 0 && jobs;
-    }, 'jobs waiting in the cluster');
+      return jobs.length >= 2 && jobs;
+    }, 'two jobs waiting in the cluster');
     await waitFor(
       () => coordinator.stderr().includes('no live worker has model yonos-tiny-x2 0.1.0'),
       'the coordinator to say no worker has the model',
