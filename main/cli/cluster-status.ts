@@ -2,6 +2,7 @@
 import { ClusterConnection } from '../cluster/cluster-connection.js';
 import { readClusterStatus } from '../cluster/status.js';
 import type { YonosApp } from '../app/app.js';
+import { clusterSummary, missingModelNotice, workerLabel } from '../../common/cluster-summary.js';
 import type { ClusterStatus, QueueStatus } from '../../common/contract.js';
 
 export async function withClusterStatus(
@@ -19,21 +20,11 @@ export async function withClusterStatus(
   }
 }
 
+/** The cluster's lines under `yonos jobs status`: the app's words, each worker named by its id. */
 export function describeClusterStatus(cluster: ClusterStatus): string[] {
-  const speed = (mps: number | null): string =>
-    mps === null ? 'speed not measured yet' : `${mps.toFixed(2)} MP/s`;
-  const eta =
-    cluster.etaMs === null
-      ? 'time left unknown'
-      : cluster.etaMs === 0
-        ? 'nothing left'
-        : `about ${Math.ceil(cluster.etaMs / 60_000).toString()} min left`;
   return [
-    `Cluster ${cluster.address}: ${String(cluster.workers.length)} worker(s), ${String(cluster.queueDepth)} job(s) waiting, ${speed(cluster.megapixelsPerSecond)}, ${eta}.`,
-    ...cluster.workers.map(
-      (worker) =>
-        `  ${worker.id}  ${worker.device}  ${String(worker.running)}/${String(worker.concurrency)} running  ${String(worker.jobsDone)} done  ${speed(worker.megapixelsPerSecond)}`,
-    ),
-    ...cluster.missingModels.map((model) => `  no live worker has ${model}`),
+    `Cluster ${cluster.address}: ${clusterSummary(cluster)}`,
+    ...cluster.workers.map((worker) => `  ${workerLabel(worker, worker.id)}`),
+    ...cluster.missingModels.map((model) => `  ${missingModelNotice(model)}`),
   ];
 }

@@ -5,44 +5,29 @@
  * exactly once and be byte-identical to the single-machine result.
  */
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { clusterJobDataSchema, coordinatorKey, redisPrefix } from '../../main/cluster/protocol.js';
 import { parseClusterUrl } from '../../main/cluster/redis-connection.js';
-import { runYonos, startYonos } from '../support/cli.js';
+import { runYonos } from '../support/cli.js';
 import {
+  expectLandedOnce,
   filesIn,
   landedBy,
   modelWithOtherVersion,
+  photoFolder,
   readJobs,
   sameFiles,
+  singleMachineResult,
   startWorker,
+  upscaleOnCluster,
 } from '../support/cluster.js';
-import { writePhoto } from '../support/images.js';
 import { startRedis } from '../support/redis.js';
-import { fixtureModelsDir, onCleanup, tempDir } from '../support/temp.js';
+import { fixtureModelsDir, onCleanup } from '../support/temp.js';
 import { waitFor } from '../support/wait.js';
 
-async function photos(count: number, size = { width: 48, height: 40 }): Promise<string> {
-  const dir = await tempDir('yonos-photos-');
-  for (let seed = 0; seed < count; seed++) {
-    await writePhoto(path.join(dir, `photo-${String(seed).padStart(2, '0')}.jpg`), {
-      ...size,
-      seed: seed + 1,
-    });
-  }
-  return dir;
-}
-
-/** The single-machine result of the same command. */
-async function reference(input: string, args: string[]): Promise<string> {
-  const out = await tempDir('yonos-reference-');
-  const dataDir = await tempDir('yonos-data-');
-  const run = await runYonos(['upscale', input, '--out', out, '--data-dir', dataDir, ...args]);
-  expect(run.code, run.stderr).toBe(0);
-  return out;
-}
+/** Small photos, so three workers on a loaded 2-core machine stay quick. */
+const photoSize = { width: 48, height: 40 };
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -51,31 +36,19 @@ function sha256(data: Buffer): string {
 describe('a batch spread over several workers', () => {
   it('writes every output exactly once, byte-identical to one machine', async () => {
     const redis = await startRedis();
-    // 30 photos, as the issue asks; small ones, so three workers on a loaded 2-core machine stay quick.
-    const input = await photos(30);
+    // 30 photos, as the issue asks.
+    const input = await photoFolder(30, photoSize);
     const args = ['--scale', '2', '--models', fixtureModelsDir, '--threads', '1'];
-    const expected = await reference(input, args);
+    const expected = await singleMachineResult(input, args);
     const workers = await Promise.all([1, 2, 3].map(() => startWorker(redis.url)));
 
-    const out = await tempDir('yonos-out-');
-    const dataDir = await tempDir('yonos-data-');
-    const run = await runYonos([
-      'upscale',
-      input,
-      '--out',
-      out,
-      '--data-dir',
-      dataDir,
-      '--cluster',
-      redis.url,
-      ...args,
-    ]);
+    const { out, dataDir, coordinator } = await upscaleOnCluster(input, redis.url, args);
+    const run = await coordinator.exited;
 
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('30 upscaled, 0 skipped, 0 failed');
     expect(await sameFiles(expected, out)).toBe(true);
-    const landed = workers.flatMap(landedBy).sort((a, b) => a - b);
-    expect(landed).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
+    expectLandedOnce(workers, 30);
     expect(readJobs(dataDir).every((job) => job.state === 'done')).toBe(true);
 
     const status = await runYonos([
@@ -101,7 +74,7 @@ describe('a batch spread over several workers', () => {
 
   it('never gives a job to a worker with another version of the model, and scopes job tokens', async () => {
     const redis = await startRedis({ password: 's3cret' });
-    const input = await photos(3);
+    const input = await photoFolder(3, photoSize);
     const args = [
       '--scale',
       '2',
@@ -112,39 +85,24 @@ describe('a batch spread over several workers', () => {
       '--threads',
       '1',
     ];
-    const expected = await reference(input, args);
+    const expected = await singleMachineResult(input, args);
     const stranger = await startWorker(
       redis.url,
       await modelWithOtherVersion('yonos-tiny-x2', '0.2.0'),
     );
 
-    const out = await tempDir('yonos-out-');
-    const dataDir = await tempDir('yonos-data-');
-    const coordinator = await startYonos([
-      'upscale',
-      input,
-      '--out',
-      out,
-      '--data-dir',
-      dataDir,
-      '--cluster',
-      redis.url,
-      ...args,
-    ]);
-    onCleanup(async () => {
-      coordinator.child.kill('SIGKILL');
-      await coordinator.exited;
-    });
+    const { out, coordinator } = await upscaleOnCluster(input, redis.url, args);
     // The jobs wait in the queue of the coordinator's model; the other version's worker sees none.
     const queue = new Queue(await waitingQueueName(redis.url), {
       connection: parseClusterUrl(redis.url).connection,
       prefix: redisPrefix,
     });
     onCleanup(() => queue.close());
+    // The coordinator sends them one at a time; the token checks below need two.
     const waiting = await waitFor(async () => {
       const jobs = await queue.getJobs(['wait']);
-      return jobs.length > 0 && jobs;
-    }, 'jobs waiting in the cluster');
+      return jobs.length >= 2 && jobs;
+    }, 'two jobs waiting in the cluster');
     await waitFor(
       () => coordinator.stderr().includes('no live worker has model yonos-tiny-x2 0.1.0'),
       'the coordinator to say no worker has the model',

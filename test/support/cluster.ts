@@ -1,9 +1,14 @@
-/** Cluster test helpers: real `yonos worker` processes and their JSON Lines events. */
+/**
+ * Cluster test helpers: real `yonos worker` processes and their JSON Lines
+ * events, coordinators, generated batches and the single-machine result.
+ */
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { expect } from 'vitest';
 import { databasePath } from '../../main/library/db.js';
-import { jsonLines, startYonos, type CliProcess } from './cli.js';
+import { jsonLines, runYonos, startYonos, type CliProcess } from './cli.js';
+import { writePhoto } from './images.js';
 import { fixtureModelsDir, onCleanup, tempDir } from './temp.js';
 import { waitFor } from './wait.js';
 
@@ -28,12 +33,7 @@ export async function startWorker(url: string, models = fixtureModelsDir): Promi
     '1',
     '--json',
   ]);
-  onCleanup(async () => {
-    if (run.child.exitCode === null && run.child.signalCode === null) {
-      run.child.kill('SIGKILL');
-      await run.exited;
-    }
-  });
+  killAfterTest(run);
   const worker = { ...run, events: () => jsonLines(run.stdout()) };
   await waitFor(
     () => worker.events().some((event) => event.type === 'ready') || run.child.exitCode !== null,
@@ -44,12 +44,78 @@ export async function startWorker(url: string, models = fixtureModelsDir): Promi
   return worker;
 }
 
+/** A `yonos` coordinator (`upscale --cluster`, `jobs run --cluster`), killed after the test if still running. */
+export async function startCoordinator(args: string[]): Promise<CliProcess> {
+  const run = await startYonos(args);
+  killAfterTest(run);
+  return run;
+}
+
+/** `yonos upscale --cluster` of a folder, into fresh output and data folders. */
+export async function upscaleOnCluster(
+  input: string,
+  clusterUrl: string,
+  args: string[],
+): Promise<{ out: string; dataDir: string; coordinator: CliProcess }> {
+  const out = await tempDir('yonos-out-');
+  const dataDir = await tempDir('yonos-data-');
+  const coordinator = await startCoordinator([
+    'upscale',
+    input,
+    '--out',
+    out,
+    '--data-dir',
+    dataDir,
+    '--cluster',
+    clusterUrl,
+    ...args,
+  ]);
+  return { out, dataDir, coordinator };
+}
+
+function killAfterTest(run: CliProcess): void {
+  onCleanup(async () => {
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    await run.exited;
+  });
+}
+
+/** A folder of `count` generated photos, each with its own pixels. */
+export async function photoFolder(
+  count: number,
+  size: { width: number; height: number },
+): Promise<string> {
+  const dir = await tempDir('yonos-photos-');
+  for (let seed = 0; seed < count; seed++) {
+    await writePhoto(path.join(dir, `photo-${String(seed).padStart(2, '0')}.jpg`), {
+      ...size,
+      seed: seed + 1,
+    });
+  }
+  return dir;
+}
+
+/** The single-machine result of the same `yonos upscale`: what the cluster must write byte for byte. */
+export async function singleMachineResult(input: string, args: string[]): Promise<string> {
+  const out = await tempDir('yonos-reference-');
+  const dataDir = await tempDir('yonos-data-');
+  const run = await runYonos(['upscale', input, '--out', out, '--data-dir', dataDir, ...args]);
+  expect(run.code, run.stderr).toBe(0);
+  return out;
+}
+
 /** Job ids a worker landed on its coordinator. */
 export function landedBy(worker: TestWorker): number[] {
   return worker
     .events()
     .filter((event) => event.type === 'done' && event.landed === true)
     .map((event) => Number(event.jobId));
+}
+
+/** Jobs 1…count landed, each by exactly one of the workers. */
+export function expectLandedOnce(workers: TestWorker[], count: number): void {
+  const landed = workers.flatMap(landedBy).sort((a, b) => a - b);
+  expect(landed).toEqual(Array.from({ length: count }, (_, index) => index + 1));
 }
 
 /** A copy of one fixture model under another version: same id, other weights' identity. */

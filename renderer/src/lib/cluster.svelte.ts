@@ -3,8 +3,8 @@
  * read again every few seconds while a view shows it (workers join and leave,
  * and their speed changes, without a job event to say so).
  */
-import type { ClusterStatus, ClusterWorker, YonosApi } from '$common/contract';
-import { errorMessage, formatEta } from './format.js';
+import type { ClusterStatus, YonosApi } from '$common/contract';
+import { errorMessage } from './format.js';
 
 const refreshMs = 3000;
 
@@ -34,38 +34,4 @@ export class ClusterWatch {
     }
     this.loaded = true;
   }
-}
-
-export function speedLabel(megapixelsPerSecond: number | null): string {
-  return megapixelsPerSecond === null
-    ? 'speed not measured yet'
-    : `${megapixelsPerSecond.toFixed(2)} MP/s`;
-}
-
-/** "studio-2 · cuda · 1/2 running · 14 done · 3.10 MP/s" */
-export function workerLabel(worker: ClusterWorker): string {
-  return [
-    worker.host,
-    worker.device,
-    `${String(worker.running)}/${String(worker.concurrency)} running`,
-    `${String(worker.jobsDone)} done`,
-    speedLabel(worker.megapixelsPerSecond),
-  ].join(' · ');
-}
-
-/** "3 workers · 12 jobs waiting · 9.30 MP/s · 4 min left" */
-export function clusterSummary(cluster: ClusterStatus): string {
-  const workers = cluster.workers.length;
-  const eta =
-    cluster.etaMs === null
-      ? 'time left unknown'
-      : cluster.etaMs === 0
-        ? 'nothing left'
-        : `${formatEta(cluster.etaMs)} left`;
-  return [
-    workers === 0 ? 'no worker connected' : `${String(workers)} worker${workers === 1 ? '' : 's'}`,
-    `${String(cluster.queueDepth)} job${cluster.queueDepth === 1 ? '' : 's'} waiting`,
-    speedLabel(cluster.megapixelsPerSecond),
-    eta,
-  ].join(' · ');
 }

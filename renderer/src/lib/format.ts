@@ -9,15 +9,6 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-/** A rough time to come: "about 40 s", "about 3 min", "about 1 h 20 min". */
-export function formatEta(ms: number): string {
-  const seconds = Math.max(1, Math.round(ms / 1000));
-  if (seconds < 60) return `about ${seconds} s`;
-  const minutes = Math.ceil(seconds / 60);
-  if (minutes < 60) return `about ${minutes} min`;
-  return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
-
 export function formatMegapixels(megapixels: number): string {
   return `${megapixels < 10 ? megapixels.toFixed(1) : Math.round(megapixels)} MP`;
 }
