@@ -28,6 +28,9 @@ const jobArgs = ['--scale', '2', '--tile', '16'];
 const runnerArgs = ['--models', fixtureModelsDir, '--threads', '1'];
 const engineArgs = [...jobArgs, ...runnerArgs];
 
+/** A safety net only: a batch of 30 takes about 90 s on an idle 2-core machine, more under load. */
+const faultTestTimeoutMs = 300_000;
+
 /** The 30 photos per batch, each big enough (several tiles) to be caught part-way. */
 const batchSize = 30;
 const photoSize = { width: 240, height: 180 };
@@ -84,7 +87,7 @@ function partWay(dataDir: string): Promise<{ id: number }> {
   );
 }
 
-describe('cluster faults', () => {
+describe('cluster faults', { timeout: faultTestTimeoutMs }, () => {
   it('gives the job of a worker killed mid-job to another worker', async () => {
     const redis = await startRedis();
     const { input, expected } = await batch();
