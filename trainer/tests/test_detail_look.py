@@ -290,6 +290,11 @@ def test_the_pipeline_trains_a_detailed_decoder_from_the_faithful_one_and_export
     assert {"psnr_y", "ssim_y", "hf_ratio", "niqe"} <= set(entry["strengths"]["0"]) <= set(entry["strengths"]["1"])
     assert "delta_e00_vs_faithful" not in entry["strengths"]["0"]
     assert 0 < entry["strengths"]["1"]["delta_e00_vs_faithful"] < 50
+    assert (
+        0
+        <= entry["strengths"]["1"]["colour_shift_delta_e00_vs_faithful"]
+        <= entry["strengths"]["1"]["delta_e00_vs_faithful"]
+    )
     assert entry["strengths"]["0"]["psnr_y"] == entry["steps"]["1"]["psnr_y"]
     assert entry["hr"]["niqe"] >= 0 and entry["bicubic"]["hf_ratio"] < 1
     assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

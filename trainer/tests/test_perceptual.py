@@ -8,7 +8,7 @@ from PIL import Image
 from yonos_train.cli import main
 from yonos_train.imaging import downscale_bicubic, resize_like
 from yonos_train.niqe import NiqeModel, fit_model, image_features, niqe
-from yonos_train.perceptual import ciede2000, hf_energy_ratio, mean_delta_e00
+from yonos_train.perceptual import ciede2000, colour_shift_delta_e00, hf_energy_ratio, mean_delta_e00
 
 
 def natural_rgb(seed: int, size: int = 192) -> torch.Tensor:
@@ -104,3 +104,13 @@ def test_niqe_fit_on_photos_smaller_than_a_patch_is_a_clear_error(tmp_path, caps
     Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(tmp_path / "small.png")
     assert main(["niqe-fit", "--photos", str(tmp_path), "--out", str(tmp_path / "m.npz")]) == 2
     assert "too few sharp 96-px patches" in capsys.readouterr().err
+
+
+def test_colour_shift_counts_a_colour_cast_but_not_fine_texture():
+    image = torch.full((3, 64, 64), 0.5)
+    checker = ((torch.arange(64)[:, None] + torch.arange(64)[None]) % 2).float() * 0.1 - 0.05  # 1-px texture, mean 0
+    textured = (image + checker).clamp(0, 1)
+    cast = image * torch.tensor([1.08, 1.0, 0.95])[:, None, None]
+    assert mean_delta_e00(textured, image) > 2  # per pixel, texture counts
+    assert colour_shift_delta_e00(textured, image, scale=4) < 0.3
+    assert colour_shift_delta_e00(cast, image, scale=4) == pytest.approx(mean_delta_e00(cast, image), rel=1e-3)

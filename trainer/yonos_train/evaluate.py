@@ -20,7 +20,7 @@ from .degrade import SAMPLERS, camera_jpeg, degrade
 from .diffusion import ddim_sample
 from .imaging import downscale_bicubic, resize_like, rgb_to_y
 from .niqe import NiqeModel, niqe
-from .perceptual import hf_energy_ratio, mean_delta_e00
+from .perceptual import colour_shift_delta_e00, hf_energy_ratio, mean_delta_e00
 
 
 @dataclass
@@ -224,7 +224,7 @@ def image_metrics(
 ) -> dict:
     """Distortion and perception of one output (3,H,W) against its HR: PSNR/SSIM-Y and the high-frequency energy
     ratio on Y with a border of `scale`; NIQE with a model; the grid artifact check on images of a block or more;
-    ΔE00 against the faithful output when given."""
+    ΔE00 against the faithful output when given, per pixel and blurred (the colour shift alone)."""
     sr = sr.clamp(0, 1)
     psnr_y, ssim_y = score(sr, hr, scale)
     y_sr, y_hr = (rgb_to_y(x[None])[0, scale:-scale, scale:-scale] for x in (sr, hr))
@@ -235,6 +235,7 @@ def image_metrics(
         metrics["grid_excess_db"] = grid_excess_db(rgb_to_y(sr[None])[0], rgb_to_y(hr[None])[0], scale)
     if faithful is not None:
         metrics["delta_e00_vs_faithful"] = mean_delta_e00(sr, faithful)
+        metrics["colour_shift_delta_e00_vs_faithful"] = colour_shift_delta_e00(sr, faithful, scale)
     return metrics
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 
 def radial_power(y: torch.Tensor) -> torch.Tensor:
@@ -85,6 +86,14 @@ def ciede2000(lab1: torch.Tensor, lab2: torch.Tensor) -> torch.Tensor:
 def mean_delta_e00(rgb1: torch.Tensor, rgb2: torch.Tensor) -> float:
     """Mean ΔE00 between two sRGB images (3, H, W) in [0, 1]: a colour shift; < 1 is invisible side by side."""
     return float(ciede2000(srgb_to_lab(rgb1), srgb_to_lab(rgb2)).mean())
+
+
+def colour_shift_delta_e00(rgb1: torch.Tensor, rgb2: torch.Tensor, scale: int) -> float:
+    """Mean ΔE00 after a box blur over one LR pixel and its neighbours ((2·scale + 1) output pixels): the colour shift
+    alone. Per pixel, ΔE00 also counts texture one look draws and the other does not."""
+    side = 2 * scale + 1
+    blurred = [F.avg_pool2d(x[None], side, stride=1, padding=scale, count_include_pad=False)[0] for x in (rgb1, rgb2)]
+    return mean_delta_e00(*blurred)
 
 
 def _hue_degrees(b: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
