@@ -21,6 +21,7 @@ export async function addModel(app: YonosApp, request: ModelAddRequest): Promise
       memoryCapBytes: request.memoryCapMb === undefined ? undefined : request.memoryCapMb * 2 ** 20,
     },
     { modelsDir: path.join(app.dataDir, 'models'), installed: scanModels(sources).models },
+    app.probeLauncher,
   );
   return modelCard(model, app.estimates.modelSpeed(model.id));
 }

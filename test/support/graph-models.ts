@@ -12,6 +12,8 @@ import onnxProto, { type onnx } from 'onnx-proto';
 const { ModelProto } = onnxProto.onnx;
 const { AttributeType } = onnxProto.onnx.AttributeProto;
 const float = 1;
+const int64 = 7;
+const bool = 9;
 
 type Dim = number | string;
 
@@ -118,7 +120,6 @@ export const expectedSample = (value: number): number => Math.round(255 * (value
 /** Crafted files the app must refuse, each with the start of its one-line refusal. */
 export function badGraphs(): Record<string, { bytes: Uint8Array; error: RegExp }> {
   const good = srGraph({ scale: 2 });
-  const int64 = 7;
   return {
     'truncated.onnx': {
       bytes: good.subarray(0, Math.floor(good.length * 0.6)),
@@ -180,7 +181,8 @@ export function badGraphs(): Record<string, { bytes: Uint8Array; error: RegExp }
       error: /it scales ×1; Yonos upscales ×2, ×4 or ×8/,
     },
     'memory-hog.onnx': {
-      // A 1 GiB tensor made at run time, folded into the output as zero.
+      // A 256 MB tensor made at run time, then a loop that never ends, folded into the output as zero:
+      // the probe must stop it at the cap, not wait for it.
       bytes: srGraph({
         scale: 2,
         extra: {
@@ -203,17 +205,38 @@ export function badGraphs(): Record<string, { bytes: Uint8Array; error: RegExp }
               output: ['hog_max'],
               attribute: [{ name: 'keepdims', type: AttributeType.INT, i: 0 }],
             },
-            { opType: 'Mul', input: ['hog_max', 'zero'], output: ['nothing'] },
+            {
+              opType: 'Loop',
+              input: ['forever', 'keep_going', 'hog_max'],
+              output: ['spun'],
+              attribute: [{ name: 'body', type: AttributeType.GRAPH, g: idleLoopBody() }],
+            },
+            { opType: 'Mul', input: ['spun', 'zero'], output: ['nothing'] },
             { opType: 'Add', input: ['y_plain', 'nothing'], output: ['y'] },
           ],
           initializer: [
-            { name: 'hog_shape', dims: [4], dataType: int64, int64Data: [1, 256, 1024, 1024] },
+            { name: 'hog_shape', dims: [4], dataType: int64, int64Data: [1, 64, 1024, 1024] },
+            { name: 'forever', dims: [], dataType: int64, int64Data: [1e15] },
+            { name: 'keep_going', dims: [], dataType: bool, int32Data: [1] },
             floatTensor('zero', [1], Float32Array.of(0)),
           ],
         },
       }),
       error: /needed more than the memory cap \(200 MB\)/,
     },
+  };
+}
+
+/** A Loop body that passes its value through unchanged, as long as it is asked to. */
+function idleLoopBody(): onnx.IGraphProto {
+  return {
+    name: 'idle',
+    node: [
+      { opType: 'Identity', input: ['cond_in'], output: ['cond_out'] },
+      { opType: 'Identity', input: ['v_in'], output: ['v_out'] },
+    ],
+    input: [valueInfo('i', [], int64), valueInfo('cond_in', [], bool), valueInfo('v_in', [])],
+    output: [valueInfo('cond_out', [], bool), valueInfo('v_out', [])],
   };
 }
 
