@@ -3,17 +3,20 @@
  * (onnx-proto, no Python): a pixel-shuffle network (1×1 convolution to s²·3
  * channels + DepthToSpace, i.e. nearest-neighbour upscaling) followed by
  * squaring in the graph's range, so the output is easy to compute in the test
- * and wrong if the app mixes up the ranges. Also crafted bad files.
+ * and wrong if the app mixes up the ranges; in float32 or float16. Also
+ * crafted bad files.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import onnxProto, { type onnx } from 'onnx-proto';
+import { toFloat16 } from '../../main/engine/float16.js';
 
 const { ModelProto } = onnxProto.onnx;
 const { AttributeType } = onnxProto.onnx.AttributeProto;
 const float = 1;
 const int64 = 7;
 const bool = 9;
+const half = 10;
 
 type Dim = number | string;
 
@@ -28,6 +31,8 @@ export interface SrGraphSpec {
   opset?: number;
   /** Extra nodes and initializers (the crafted files): they read `y_plain` and write `y`. */
   extra?: Pick<onnx.IGraphProto, 'node' | 'initializer'>;
+  /** float16 image tensors: 'all' computes in float16 throughout, 'input' casts its input to float32 first. */
+  float16?: 'all' | 'input';
 }
 
 export function valueInfo(
@@ -64,8 +69,21 @@ export function srGraph(spec: SrGraphSpec): Uint8Array {
   const weights = new Float32Array(3 * scale * scale * 3);
   for (let out = 0; out < 3 * scale * scale; out += 1)
     weights[out * 3 + Math.floor(out / (scale * scale))] = 1;
+  const tensor = spec.float16 === 'all' ? halfTensor : floatTensor;
+  const castInput: onnx.INodeProto[] =
+    spec.float16 === 'input'
+      ? [
+          {
+            opType: 'Cast',
+            input: ['x'],
+            output: ['x_float'],
+            attribute: [{ name: 'to', type: AttributeType.INT, i: float }],
+          },
+        ]
+      : [];
   const nodes: onnx.INodeProto[] = [
-    { opType: 'Conv', input: ['x', 'w'], output: ['spread'] },
+    ...castInput,
+    { opType: 'Conv', input: [castInput.length > 0 ? 'x_float' : 'x', 'w'], output: ['spread'] },
     {
       opType: 'DepthToSpace',
       input: ['spread'],
@@ -91,12 +109,12 @@ export function srGraph(spec: SrGraphSpec): Uint8Array {
       name: 'sr',
       node: nodes,
       initializer: [
-        floatTensor('w', [3 * scale * scale, 3, 1, 1], weights),
-        floatTensor('inverse_range', [1], Float32Array.of(1 / range)),
+        tensor('w', [3 * scale * scale, 3, 1, 1], weights),
+        tensor('inverse_range', [1], Float32Array.of(1 / range)),
         ...(spec.extra?.initializer ?? []),
       ],
-      input: [valueInfo('x', input)],
-      output: [valueInfo('y', output)],
+      input: [valueInfo('x', input, spec.float16 === undefined ? float : half)],
+      output: [valueInfo('y', output, spec.float16 === 'all' ? half : float)],
     },
   }).finish();
 }
@@ -111,6 +129,16 @@ export function floatTensor(name: string, dims: number[], data: Float32Array): o
     dims,
     dataType: float,
     rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
+}
+
+function halfTensor(name: string, dims: number[], data: Float32Array): onnx.ITensorProto {
+  const bits = toFloat16(data);
+  return {
+    name,
+    dims,
+    dataType: half,
+    rawData: new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength),
   };
 }
 
