@@ -6,7 +6,7 @@ import type { ModelCard, Speed } from '../../common/contract.js';
 export function graphModelCard(
   model: Pick<ModelInfo, 'id' | 'name' | 'scale' | 'builtIn' | 'dir'>,
   manifest: GraphManifest,
-  speed: Speed,
+  { speed, removable }: { speed: Speed; removable: boolean },
 ): ModelCard {
   const source = manifest.source?.file ?? manifest.file;
   return {
@@ -23,6 +23,7 @@ export function graphModelCard(
     speed,
     looks: [],
     facts: graphFacts(manifest),
+    removable,
   };
 }
 
