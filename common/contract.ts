@@ -445,6 +445,8 @@ export const modelCardSchema = z.object({
   looks: z.array(lookSchema),
   /** The technical card: flat facts from the manifest (degradation, training, metrics). */
   facts: z.array(z.object({ label: z.string(), value: z.string() })),
+  /** In the user models folder and not built in: `modelsRemove` may delete it. */
+  removable: z.boolean(),
 });
 export type ModelCard = z.infer<typeof modelCardSchema>;
 
@@ -461,6 +463,28 @@ export const modelAddRequestSchema = z.object({
   memoryCapMb: z.optional(z.int().check(z.minimum(64))),
 });
 export type ModelAddRequest = z.infer<typeof modelAddRequestSchema>;
+
+export const modelRemoveRequestSchema = z.object({
+  id: z.string().check(z.minLength(1)),
+  /**
+   * Remove it even though unfinished jobs or watch folders use it: the jobs are
+   * cancelled and the watch folders paused. Without it, that is refused.
+   */
+  force: z.optional(z.boolean()),
+});
+export type ModelRemoveRequest = z.infer<typeof modelRemoveRequestSchema>;
+
+export const modelRemovedSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** The package folder deleted (in the data directory's models folder; the original file is kept). */
+  dir: z.string(),
+  cancelledJobs: count,
+  pausedWatches: count,
+  /** It was the default model in Settings, which is automatic again. */
+  defaultReset: z.boolean(),
+});
+export type ModelRemoved = z.infer<typeof modelRemovedSchema>;
 
 export const deviceChoiceSchema = z.object({
   device: deviceSchema,
@@ -711,6 +735,8 @@ export const serviceContract = {
   systemInfo: { args: z.tuple([]), result: systemInfoSchema },
   /** Installs a single-graph ONNX model in the user models folder after probing it; its card. */
   modelsAdd: { args: z.tuple([modelAddRequestSchema]), result: modelCardSchema },
+  /** Deletes a model that `modelsAdd` (or the user) put in the data directory's models folder. */
+  modelsRemove: { args: z.tuple([modelRemoveRequestSchema]), result: modelRemovedSchema },
   /** Upscales a small region of a photo with one step and with N steps, for comparison. */
   previewRegion: { args: z.tuple([previewRequestSchema]), result: previewResultSchema },
   /** Upscales a small region of a photo in the faithful and in the detailed look, for comparison. */

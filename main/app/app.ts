@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { Engine, type EngineOptions } from '../engine/index.js';
+import type { ProbeLauncher } from '../engine/graph-probe-process.js';
 import type { ActionTargets } from '../integration/file-manager-actions.js';
 import { Estimates } from '../jobs/estimates.js';
 import { LiveProgress } from '../jobs/live-progress.js';
@@ -41,6 +42,8 @@ export interface AppOptions {
   processName?: string;
   /** Runs the queue's jobs elsewhere (a cluster coordinator); default: this machine's runner. */
   runner?: (context: RunnerContext) => QueueRunner;
+  /** Starts the model probe's process when a model is added; default: a Node child process. */
+  probeLauncher?: ProbeLauncher;
 }
 
 /** What a runner other than the local one gets to work with. */
@@ -64,6 +67,7 @@ export class YonosApp {
   readonly progress: LiveProgress;
   readonly estimates: Estimates;
   readonly device: DeviceMonitor;
+  readonly probeLauncher: ProbeLauncher | undefined;
   /** A second engine for previews, so a preview never waits behind the queue. */
   #previewEngine: Promise<Engine> | null = null;
   readonly #heartbeat: NodeJS.Timeout;
@@ -89,6 +93,7 @@ export class YonosApp {
     this.progress = new LiveProgress(this.events);
     this.estimates = new Estimates(db, this.progress);
     this.actionTargets = options.actionTargets ?? {};
+    this.probeLauncher = options.probeLauncher;
     this.library = new Library(db, path.join(dataDir, 'thumbnails'), this.events);
     const isAlive = (ownerId: string): boolean =>
       ownerId === owner.id || ownerIsAlive(dataDir, ownerId);

@@ -6,7 +6,7 @@ import type { ModelCard, Speed } from '../../common/contract.js';
 export function graphModelCard(
   model: Pick<ModelInfo, 'id' | 'name' | 'scale' | 'builtIn' | 'dir'>,
   manifest: GraphManifest,
-  speed: Speed,
+  { speed, removable }: { speed: Speed; removable: boolean },
 ): ModelCard {
   const source = manifest.source?.file ?? manifest.file;
   return {
@@ -23,6 +23,7 @@ export function graphModelCard(
     speed,
     looks: [],
     facts: graphFacts(manifest),
+    removable,
   };
 }
 
@@ -32,6 +33,7 @@ export function graphFacts(manifest: GraphManifest): ModelCard['facts'] {
     { label: 'Kind', value: 'single ONNX graph (yonos-graph/1)' },
     { label: 'Input size', value: size === null ? 'any' : `fixed ${size.width}×${size.height}` },
     { label: 'Pixel range', value: manifest.range === 1 ? '0–1' : '0–255' },
+    { label: 'Precision', value: precision(manifest) },
     { label: 'Tile', value: `${manifest.tiling.tile} px, overlap ${manifest.tiling.overlap}` },
     { label: 'Opset', value: String(manifest.opset) },
     ...(manifest.source === undefined
@@ -43,4 +45,9 @@ export function graphFacts(manifest: GraphManifest): ModelCard['facts'] {
           },
         ]),
   ];
+}
+
+/** "float32", "float16", or each side's where they differ. */
+function precision({ input, output }: GraphManifest): string {
+  return input.type === output.type ? input.type : `${input.type} in, ${output.type} out`;
 }

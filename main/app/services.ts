@@ -10,7 +10,7 @@ import {
 import { clearedBefore, clearFinished } from '../jobs/cleared.js';
 import { planBatch } from '../jobs/plan.js';
 import { browseFolder, browsePlaces } from '../library/folder-browser.js';
-import { addModel } from './model-services.js';
+import { addModel, removeModel } from './model-services.js';
 import { previewLooks, previewRegion } from './preview.js';
 import { installedModelCards, systemInfo } from './system-info.js';
 import { setFields } from '../../common/fields.js';
@@ -107,6 +107,7 @@ export function createServices(app: YonosApp): ServiceHandlers {
         speed: (modelId) => app.estimates.modelSpeed(modelId),
       }),
     modelsAdd: (request) => addModel(app, request),
+    modelsRemove: (request) => removeModel(app, request),
     previewRegion: async (request) => {
       const photo = await library.readOriginal(request.photoId);
       return previewRegion(await app.previewEngine(), photo, request, settings.get().tile);

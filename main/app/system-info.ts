@@ -1,8 +1,13 @@
 /** What the settings view shows about the machine, its devices and the installed models. */
-import path from 'node:path';
 import { isCudaProviderInstalled } from '../engine/providers.js';
-import { findBuiltInModelsDir, modelSources, scanModels } from '../engine/registry.js';
+import {
+  findBuiltInModelsDir,
+  modelSources,
+  scanModels,
+  userModelsDir,
+} from '../engine/registry.js';
 import { isGraphManifest } from '../engine/graph-manifest.js';
+import { removalRefusal } from '../engine/model-remove.js';
 import {
   describeDevice,
   type DeviceReport,
@@ -41,10 +46,12 @@ export function systemInfo(sources: SystemInfoSources): SystemInfo {
     }),
     device: sources.device,
     autoDevice: { ...sources.autoDevice, summary: describeDevice(sources.autoDevice) },
-    models: scan.models.map((model) => modelCard(model, sources.speed(model.id))),
+    models: scan.models.map((model) =>
+      modelCard(model, sources.speed(model.id), userModelsDir(sources.dataDir)),
+    ),
     modelProblems: scan.problems.map(({ dir, message }) => ({ dir, problem: message })),
     modelFolders: folders.map((source) => source.dir),
-    userModelsDir: path.join(sources.dataDir, 'models'),
+    userModelsDir: userModelsDir(sources.dataDir),
   };
 }
 
@@ -53,7 +60,7 @@ export function installedModelCards(
   sources: Pick<SystemInfoSources, 'dataDir' | 'modelDirs' | 'speed'>,
 ): ModelCard[] {
   return scanModels(modelFolders(sources)).models.map((model) =>
-    modelCard(model, sources.speed(model.id)),
+    modelCard(model, sources.speed(model.id), userModelsDir(sources.dataDir)),
   );
 }
 
@@ -127,9 +134,11 @@ const strengths: Record<string, { goodAt: string[]; weakAt: string[] }> = {
   },
 };
 
-export function modelCard(model: ModelInfo, speed: Speed): ModelCard {
+/** `modelsDir`: the user models folder, whose packages can be removed. */
+export function modelCard(model: ModelInfo, speed: Speed, modelsDir: string): ModelCard {
   const { manifest } = model;
-  if (isGraphManifest(manifest)) return graphModelCard(model, manifest, speed);
+  const removable = removalRefusal(model, modelsDir) === null;
+  if (isGraphManifest(manifest)) return graphModelCard(model, manifest, { speed, removable });
   const preset = manifest.degradation?.preset ?? '';
   const known = strengths[preset] ?? { goodAt: [], weakAt: [] };
   const weakAt = [...known.weakAt];
@@ -149,6 +158,7 @@ export function modelCard(model: ModelInfo, speed: Speed): ModelCard {
     speed,
     looks: manifest.looks,
     facts: technicalFacts(manifest),
+    removable,
   };
 }
 

@@ -9,6 +9,7 @@ import { defaultDataDir } from '../engine/data-dir.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
 import { modelsAddCommand } from './models-add-command.js';
+import { modelsRemoveCommand } from './models-remove-command.js';
 
 interface ModelsCliOptions extends EngineCliOptions {
   json?: boolean;
@@ -22,6 +23,7 @@ export function modelsCommand(): Command {
     )
     .option('--json', 'print JSON')
     .addCommand(modelsAddCommand())
+    .addCommand(modelsRemoveCommand())
     .action(async (options: ModelsCliOptions) => {
       const device = await deviceReport(options);
       const sources = modelSources({

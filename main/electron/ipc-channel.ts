@@ -48,6 +48,7 @@ export const ipcChannelNames = [
   'settingsSet',
   'systemInfo',
   'modelsAdd',
+  'modelsRemove',
   'previewRegion',
   'previewLooks',
   'modelsList',

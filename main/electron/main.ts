@@ -27,6 +27,7 @@ import { forwardEvents, registerIpcHandlers } from './ipc.js';
 import { routeLaunches } from './launch-routing.js';
 import { handleMediaProtocol, registerMediaScheme } from './media-protocol.js';
 import { installAppMenu } from './menu.js';
+import { utilityProbeLauncher } from './probe-launcher.js';
 import { trackQueueProgress } from './taskbar.js';
 import {
   applyContentSecurityPolicy,
@@ -51,6 +52,7 @@ function openBackend(): YonosApp | null {
   const options = {
     actionTargets: app.isPackaged ? { app: process.env.APPIMAGE ?? process.execPath } : {},
     processName: 'the Yonos app',
+    probeLauncher: utilityProbeLauncher,
   };
   try {
     return YonosApp.open(options);

@@ -15,14 +15,19 @@ const { ModelProto, TensorProto } = onnxProto.onnx;
 
 /** Operator domains whose kernels are compiled into ONNX Runtime. */
 const builtInDomains = new Set(['', 'ai.onnx', 'ai.onnx.ml', 'com.microsoft']);
-const floatType = 1;
-const elementTypeNames: Record<number, string> = { 10: 'float16', 11: 'float64', 16: 'bfloat16' };
+/** The ONNX element types of the image tensors Yonos runs, by their ONNX number. */
+const imageTypes: Record<number, ImageType> = { 1: 'float32', 10: 'float16' };
+const otherTypeNames: Record<number, string> = { 11: 'float64', 16: 'bfloat16' };
 
 export type Dimension = number | string;
+
+/** A float16 image is converted at the graph's boundary (float16.ts). */
+export type ImageType = 'float32' | 'float16';
 
 export interface GraphTensor {
   name: string;
   shape: [Dimension, Dimension, Dimension, Dimension];
+  type: ImageType;
 }
 
 export interface GraphFacts {
@@ -118,7 +123,7 @@ function checkWeightsInside(graph: onnx.IGraphProto): void {
   }
 }
 
-/** A float32 tensor of rank 4 with 3 channels (or a dynamic channel count). */
+/** A float32 or float16 tensor of rank 4 with 3 channels (or a dynamic channel count). */
 function imageTensor(value: onnx.IValueInfoProto, role: 'input' | 'output'): GraphTensor {
   const name = value.name ?? '';
   const tensorType = value.type?.tensorType;
@@ -126,9 +131,10 @@ function imageTensor(value: onnx.IValueInfoProto, role: 'input' | 'output'): Gra
     throw refused(`its ${role} ${name} is not a tensor`);
   }
   const elementType = tensorType.elemType ?? 0;
-  if (elementType !== floatType) {
-    const type = elementTypeNames[elementType] ?? `element type ${elementType}`;
-    throw refused(`its ${role} ${name} is ${type}; Yonos runs float32 graphs`);
+  const type = imageTypes[elementType];
+  if (type === undefined) {
+    const named = otherTypeNames[elementType] ?? `element type ${elementType}`;
+    throw refused(`its ${role} ${name} is ${named}; Yonos runs float32 and float16 graphs`);
   }
   const dims = (tensorType.shape?.dim ?? []).map((dim, index): Dimension => {
     if (dim.dimValue !== null && dim.dimValue !== undefined && toNumber(dim.dimValue) > 0) {
@@ -144,7 +150,7 @@ function imageTensor(value: onnx.IValueInfoProto, role: 'input' | 'output'): Gra
     throw refused(`its ${role} ${name} has ${channels} channels, not RGB (3)`);
   }
   if (role === 'input') checkFixedSide(name, height, width);
-  return { name, shape: [batch, channels, height, width] };
+  return { name, shape: [batch, channels, height, width], type };
 }
 
 function checkFixedSide(name: string, height: Dimension, width: Dimension): void {

@@ -20,6 +20,8 @@ const tensorSchema = z.object({
   name: z.string().min(1),
   /** NCHW as the graph declares it: a number where fixed, a symbol where dynamic. */
   shape: z.tuple([dimension, dimension, dimension, dimension]),
+  /** Its element type; packages added before float16 graphs were taken have none: float32. */
+  type: z.enum(['float32', 'float16']).default('float32'),
 });
 
 const graphManifestSchema = z

@@ -10,6 +10,7 @@ import ort from 'onnxruntime-node';
 import { InvalidError } from '../../common/errors.js';
 import { fixedBatch, fixedSize } from './graph-manifest.js';
 import type { GraphFacts } from './graph-inspect.js';
+import { imageTensor } from './graph-tensors.js';
 import { firstLine } from './providers.js';
 
 export interface ProbeReport {
@@ -94,7 +95,9 @@ async function runScaled(
   const batch = fixedBatch(facts.input) ?? 1;
   const data = new Float32Array(batch * 3 * height * width);
   for (let i = 0; i < data.length; i += 1) data[i] = (i % width) / width;
-  const feeds = { [facts.input.name]: new ort.Tensor('float32', data, [batch, 3, height, width]) };
+  const feeds = {
+    [facts.input.name]: imageTensor(facts.input.type, data, [batch, 3, height, width]),
+  };
   const result = await session.run(feeds);
   const output = result[facts.output.name];
   const dims = output?.dims ?? [];

@@ -11,6 +11,7 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { inspectGraph } from './graph-inspect.js';
 import type { GraphManifest } from './graph-manifest.js';
+import { imagePixels, imageTensor } from './graph-tensors.js';
 import { hostDevice } from './pipeline.js';
 import { ModelPackageError } from './providers.js';
 import type { ModelSessions, SessionOptions } from './sessions.js';
@@ -41,13 +42,17 @@ export async function openImageGraphSessions(
   const run = (options.wrapRun ?? ((inner) => inner))((s, feeds) => s.run(feeds));
   const device = hostDevice<'image'>(async (_graph, feeds) => {
     const tensors = Object.fromEntries(
-      Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.dims)]),
+      Object.entries(feeds).map(([name, t]) => [
+        name,
+        imageTensor(manifest.input.type, t.data, t.dims),
+      ]),
     );
     const output = (await run(session, tensors))[manifest.output.name];
-    if (output?.type !== 'float32') {
-      throw new Error(`Model ${model.id} gave no float32 output ${manifest.output.name}.`);
+    const pixels = output === undefined ? null : imagePixels(output);
+    if (output === undefined || pixels === null) {
+      throw new Error(`Model ${model.id} gave no float image output ${manifest.output.name}.`);
     }
-    return { data: output.data as Float32Array, dims: output.dims };
+    return { data: pixels, dims: output.dims };
   });
   return {
     provider,

@@ -13,7 +13,7 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ConflictError, fileErrorMessage, InvalidError } from '../../common/errors.js';
 import { graphFormat } from './graph-manifest.js';
-import { probeModelFile } from './graph-probe-process.js';
+import { probeModelFile, type ProbeLauncher } from './graph-probe-process.js';
 import { loadModelInfo } from './registry.js';
 import type { ModelInfo, Scale } from './types.js';
 
@@ -45,9 +45,11 @@ const graphOverlap = 16;
 const largestFileBytes = 2 ** 31;
 const graphFileName = 'model.onnx';
 
+/** `launcher` starts the probe's process (default: a Node child process). */
 export async function addGraphModel(
   request: AddModelRequest,
   target: ModelTarget,
+  launcher?: ProbeLauncher,
 ): Promise<ModelInfo> {
   const file = path.resolve(request.file);
   await checkFile(file);
@@ -63,6 +65,7 @@ export async function addGraphModel(
   const { facts, report } = await probeModelFile(file, {
     tile: graphTile,
     memoryCapBytes: request.memoryCapBytes,
+    launcher,
   });
   if (request.scale !== undefined && request.scale !== report.scale) {
     throw new InvalidError(

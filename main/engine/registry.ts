@@ -50,6 +50,11 @@ export function findBuiltInModelsDir(from = fileURLToPath(import.meta.url)): str
   return null;
 }
 
+/** Where `yonos models add` installs, and the only folder `yonos models remove` deletes from. */
+export function userModelsDir(dataDir: string): string {
+  return path.join(dataDir, 'models');
+}
+
 /** The model folders in search order: the most specific source first. */
 export function modelSources(options: {
   modelDirs?: readonly string[];
@@ -61,7 +66,7 @@ export function modelSources(options: {
     builtIn: false,
     required: true,
   }));
-  sources.push({ dir: path.join(options.dataDir, 'models'), builtIn: false, required: false });
+  sources.push({ dir: userModelsDir(options.dataDir), builtIn: false, required: false });
   if (options.builtInModelsDir !== null) {
     sources.push({ dir: options.builtInModelsDir, builtIn: true, required: false });
   }

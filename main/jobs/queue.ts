@@ -395,6 +395,17 @@ export class JobQueue {
       .run(state, error, Date.now(), state, jobId);
   }
 
+  /** Queued, running and paused jobs that name this model. */
+  unfinishedJobsUsing(modelId: string): number[] {
+    return this.db
+      .prepare<[string], { id: number }>(
+        `SELECT id FROM jobs WHERE state IN ${activeStates}
+           AND json_extract(settings, '$.modelId') = ? ORDER BY id`,
+      )
+      .all(modelId)
+      .map((row) => row.id);
+  }
+
   // ---- user actions --------------------------------------------------------
 
   pause(selection: JobSelection): number {

@@ -3,8 +3,10 @@
  * "Add model…" through the folder browser (a broken file is refused inline in
  * one line, the app keeps going), the new card, then the action bar upscales
  * the same photo with that model and with the YONOS model, and Compare offers
- * both versions side by side.
+ * both versions side by side; then Remove, refused while a queued job uses the
+ * model and forced on request, which leaves the file it came from alone.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -127,4 +129,49 @@ describe('your own model', () => {
     await compare.getByText('my-squares ×2', { exact: true }).waitFor();
     await compare.getByText('yonos-photo-x2 ×2', { exact: true }).waitFor();
   }, 480_000);
+
+  it('removes the model after asking: refused while a queued job uses it, forced on request; the file it came from stays', async () => {
+    await page.getByRole('button', { name: 'Close compare' }).click();
+    // A job in the queue uses the model: the queue paused, the photo queued with it.
+    await view('Queue');
+    await page.getByRole('button', { name: 'Pause all' }).click();
+    await page.getByRole('button', { name: 'Resume all' }).waitFor();
+    await view('Library');
+    await page.getByRole('option', { name: /^street\.jpg/ }).click();
+    const bar = page.getByRole('toolbar', { name: 'Upscale the selection' });
+    await bar.getByRole('radio', { name: '×2' }).click();
+    await bar.getByLabel('Model').selectOption({ label: 'My squares (yours)' });
+    await bar.getByRole('button', { name: 'Upscale 1 photo' }).click();
+    await view('Queue');
+    await page.getByRole('listitem', { name: 'street.jpg ×2, Waiting' }).waitFor();
+
+    await view('Settings');
+    const cards = page.getByRole('list', { name: 'Installed models' });
+    await cards.getByRole('listitem', { name: 'My squares' }).waitFor();
+    // Only the model you added can be removed, not the built-in ones.
+    expect(await cards.getByRole('button', { name: /^Remove / }).count()).toBe(1);
+    await cards.getByRole('button', { name: 'Remove My squares' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove My squares' });
+    await dialog.getByText('The file you added it from is kept').waitFor();
+    await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe(
+      '1 job in the queue uses model my-squares; cancel it first, or force the removal, which cancels it.',
+    );
+    expect(existsSync(path.join(dataDir, 'models', 'my-squares'))).toBe(true);
+
+    await dialog.getByRole('button', { name: 'Force the removal' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Removed My squares; 1 job cancelled.' })
+      .waitFor();
+    await cards.getByRole('listitem', { name: 'My squares' }).waitFor({ state: 'detached' });
+    expect(existsSync(path.join(dataDir, 'models', 'my-squares'))).toBe(false);
+    expect(existsSync(path.join(modelsDir, 'Squared x2.onnx'))).toBe(true);
+    await view('Queue');
+    await page.getByRole('listitem', { name: 'street.jpg ×2, Cancelled' }).waitFor();
+    await page.getByRole('button', { name: 'Resume all' }).click();
+  }, 180_000);
 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import type { ModelCard } from '../../common/contract.js';
 import { addGraphModel } from '../../main/engine/model-add.js';
 import type { UpscaleProgress } from '../../main/engine/index.js';
 import { createServices } from '../../main/app/services.js';
@@ -36,7 +37,21 @@ const cases: GraphCase[] = [
   { file: 'fixed-24x40-x4.onnx', spec: { scale: 4, input: [1, 3, 24, 40] }, args: [] },
 ];
 
-/** Every output pixel is the graph's function of the LR pixel it comes from (±1 for rounding). */
+/** float16 throughout, and a float16 input to a float32 graph. */
+const halfCases: GraphCase[] = [
+  { file: 'half-x2.onnx', spec: { scale: 2, float16: 'all' }, args: [] },
+  {
+    file: 'half-input-x4-255.onnx',
+    spec: { scale: 4, range: 255, input: [1, 3, 32, 32], float16: 'input' },
+    args: ['--range', '255'],
+  },
+];
+
+/**
+ * Every output pixel is the graph's function of the LR pixel it comes from, ±1
+ * for rounding: also within float16's precision (11 significant bits, so at
+ * most ±0.3 on a 0–255 sample through this graph's three float16 roundings).
+ */
 async function expectGraphOutput(input: string, output: string, scale: number): Promise<void> {
   const lr = await rawPixels(input);
   const hr = await rawPixels(output);
@@ -65,43 +80,7 @@ describe('single-graph models', () => {
       rawImage({ width: 150, height: 97, channels: 3, value: smoothPhoto }),
       dir,
     );
-    for (const { file, spec, args } of cases) {
-      const onnx = await writeGraph(dir, file, srGraph(spec));
-      const added = await runYonos(['models', 'add', onnx, '--json', ...args], env);
-      expect(added.stderr, file).toBe('');
-      expect(added.code).toBe(0);
-      const card = JSON.parse(added.stdout) as { id: string; scale: number; kind: string };
-      expect(card).toMatchObject({ scale: spec.scale, kind: 'graph' });
-
-      const out = path.join(dir, card.id);
-      const run = await runYonos(
-        [
-          'upscale',
-          input,
-          '--scale',
-          String(spec.scale),
-          '--model',
-          card.id,
-          '--out',
-          out,
-          '--json',
-          '--device',
-          'cpu',
-        ],
-        env,
-      );
-      expect(run.stderr, file).toBe('');
-      expect(run.code).toBe(0);
-      const events = jsonLines(run.stdout);
-      const done = events.find((event) => event.type === 'done');
-      expect(done).toMatchObject({ model: card.id });
-      // Several tiles, each reported.
-      expect(events.filter((event) => event.type === 'progress').length).toBeGreaterThan(1);
-      await expectGraphOutput(input, String(done?.output), spec.scale);
-      // The photo's metadata handling is the YONOS models': the output names the model.
-      const { xmp } = await sharp(String(done?.output)).metadata();
-      expect(xmp?.toString()).toContain(`yonos:Model="${card.id}"`);
-    }
+    for (const graphCase of cases) await addAndUpscale(graphCase, { dir, env, input });
 
     const manifest = JSON.parse(
       readFileSync(path.join(dataDir, 'models', 'nearest-x2', 'manifest.json'), 'utf8'),
@@ -133,6 +112,31 @@ describe('single-graph models', () => {
     expect(models.some((model) => model.kind === 'yonos')).toBe(true);
     const text = await runYonos(['models'], env);
     expect(text.stdout).toMatch(/^nearest-x2 {2}×2 {2}Nearest x2 \(user, single graph\)$/m);
+  });
+
+  it('adds float16 graphs (float16 throughout, or a float16 input) and upscales with each within float16’s precision', async () => {
+    const dataDir = await tempDir('yonos-data-');
+    const dir = await tempDir();
+    const env = { YONOS_DATA_DIR: dataDir };
+    const input = await writeTestImage(
+      'photo.png',
+      rawImage({ width: 150, height: 97, channels: 3, value: smoothPhoto }),
+      dir,
+    );
+    const precisions: string[] = [];
+    for (const graphCase of halfCases) {
+      const card = await addAndUpscale(graphCase, { dir, env, input });
+      precisions.push(card.facts.find((fact) => fact.label === 'Precision')?.value ?? '');
+    }
+    expect(precisions).toEqual(['float16', 'float16 in, float32 out']);
+    const types = (id: string) => {
+      const { input, output } = JSON.parse(
+        readFileSync(path.join(dataDir, 'models', id, 'manifest.json'), 'utf8'),
+      ) as Record<'input' | 'output', { type: string }>;
+      return [input.type, output.type];
+    };
+    expect(types('half-x2')).toEqual(['float16', 'float16']);
+    expect(types('half-input-x4-255')).toEqual(['float16', 'float32']);
   });
 
   it('refuses a scale that is not the graph’s, an id already taken, and each crafted bad file, in one line', async () => {
@@ -282,6 +286,49 @@ describe('single-graph models', () => {
     expect(worst).toBeLessThanOrEqual(3);
   });
 });
+
+/** `yonos models add` the case's graph, then `yonos upscale` the input with it: the output is what the graph computes. */
+async function addAndUpscale(
+  { file, spec, args }: GraphCase,
+  { dir, env, input }: { dir: string; env: NodeJS.ProcessEnv; input: string },
+): Promise<ModelCard> {
+  const onnx = await writeGraph(dir, file, srGraph(spec));
+  const added = await runYonos(['models', 'add', onnx, '--json', ...args], env);
+  expect(added.stderr, file).toBe('');
+  expect(added.code).toBe(0);
+  const card = JSON.parse(added.stdout) as ModelCard;
+  expect(card).toMatchObject({ scale: spec.scale, kind: 'graph' });
+
+  const out = path.join(dir, card.id);
+  const run = await runYonos(
+    [
+      'upscale',
+      input,
+      '--scale',
+      String(spec.scale),
+      '--model',
+      card.id,
+      '--out',
+      out,
+      '--json',
+      '--device',
+      'cpu',
+    ],
+    env,
+  );
+  expect(run.stderr, file).toBe('');
+  expect(run.code).toBe(0);
+  const events = jsonLines(run.stdout);
+  const done = events.find((event) => event.type === 'done');
+  expect(done).toMatchObject({ model: card.id });
+  // Several tiles, each reported.
+  expect(events.filter((event) => event.type === 'progress').length).toBeGreaterThan(1);
+  await expectGraphOutput(input, String(done?.output), spec.scale);
+  // The photo's metadata handling is the YONOS models': the output names the model.
+  const { xmp } = await sharp(String(done?.output)).metadata();
+  expect(xmp?.toString()).toContain(`yonos:Model="${card.id}"`);
+  return card;
+}
 
 const torchFixture = path.resolve('test/fixtures/graph-models/tiny-esrgan-x4.onnx');
 

@@ -3,15 +3,20 @@
  * (onnx-proto, no Python): a pixel-shuffle network (1×1 convolution to s²·3
  * channels + DepthToSpace, i.e. nearest-neighbour upscaling) followed by
  * squaring in the graph's range, so the output is easy to compute in the test
- * and wrong if the app mixes up the ranges. Also crafted bad files.
+ * and wrong if the app mixes up the ranges; in float32 or float16. Also
+ * crafted bad files.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import onnxProto, { type onnx } from 'onnx-proto';
+import { toFloat16 } from '../../main/engine/float16.js';
 
 const { ModelProto } = onnxProto.onnx;
 const { AttributeType } = onnxProto.onnx.AttributeProto;
 const float = 1;
+const int64 = 7;
+const bool = 9;
+const half = 10;
 
 type Dim = number | string;
 
@@ -26,6 +31,8 @@ export interface SrGraphSpec {
   opset?: number;
   /** Extra nodes and initializers (the crafted files): they read `y_plain` and write `y`. */
   extra?: Pick<onnx.IGraphProto, 'node' | 'initializer'>;
+  /** float16 image tensors: 'all' computes in float16 throughout, 'input' casts its input to float32 first. */
+  float16?: 'all' | 'input';
 }
 
 export function valueInfo(
@@ -62,8 +69,21 @@ export function srGraph(spec: SrGraphSpec): Uint8Array {
   const weights = new Float32Array(3 * scale * scale * 3);
   for (let out = 0; out < 3 * scale * scale; out += 1)
     weights[out * 3 + Math.floor(out / (scale * scale))] = 1;
+  const tensor = spec.float16 === 'all' ? halfTensor : floatTensor;
+  const castInput: onnx.INodeProto[] =
+    spec.float16 === 'input'
+      ? [
+          {
+            opType: 'Cast',
+            input: ['x'],
+            output: ['x_float'],
+            attribute: [{ name: 'to', type: AttributeType.INT, i: float }],
+          },
+        ]
+      : [];
   const nodes: onnx.INodeProto[] = [
-    { opType: 'Conv', input: ['x', 'w'], output: ['spread'] },
+    ...castInput,
+    { opType: 'Conv', input: [castInput.length > 0 ? 'x_float' : 'x', 'w'], output: ['spread'] },
     {
       opType: 'DepthToSpace',
       input: ['spread'],
@@ -89,12 +109,12 @@ export function srGraph(spec: SrGraphSpec): Uint8Array {
       name: 'sr',
       node: nodes,
       initializer: [
-        floatTensor('w', [3 * scale * scale, 3, 1, 1], weights),
-        floatTensor('inverse_range', [1], Float32Array.of(1 / range)),
+        tensor('w', [3 * scale * scale, 3, 1, 1], weights),
+        tensor('inverse_range', [1], Float32Array.of(1 / range)),
         ...(spec.extra?.initializer ?? []),
       ],
-      input: [valueInfo('x', input)],
-      output: [valueInfo('y', output)],
+      input: [valueInfo('x', input, spec.float16 === undefined ? float : half)],
+      output: [valueInfo('y', output, spec.float16 === 'all' ? half : float)],
     },
   }).finish();
 }
@@ -112,13 +132,22 @@ export function floatTensor(name: string, dims: number[], data: Float32Array): o
   };
 }
 
+function halfTensor(name: string, dims: number[], data: Float32Array): onnx.ITensorProto {
+  const bits = toFloat16(data);
+  return {
+    name,
+    dims,
+    dataType: half,
+    rawData: new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength),
+  };
+}
+
 /** The 8-bit sample the model gives for input sample `value` (the test's reference). */
 export const expectedSample = (value: number): number => Math.round(255 * (value / 255) ** 2);
 
 /** Crafted files the app must refuse, each with the start of its one-line refusal. */
 export function badGraphs(): Record<string, { bytes: Uint8Array; error: RegExp }> {
   const good = srGraph({ scale: 2 });
-  const int64 = 7;
   return {
     'truncated.onnx': {
       bytes: good.subarray(0, Math.floor(good.length * 0.6)),
@@ -180,7 +209,8 @@ export function badGraphs(): Record<string, { bytes: Uint8Array; error: RegExp }
       error: /it scales ×1; Yonos upscales ×2, ×4 or ×8/,
     },
     'memory-hog.onnx': {
-      // A 1 GiB tensor made at run time, folded into the output as zero.
+      // A 256 MB tensor made at run time, then a loop that never ends, folded into the output as zero:
+      // the probe must stop it at the cap, not wait for it.
       bytes: srGraph({
         scale: 2,
         extra: {
@@ -203,17 +233,38 @@ export function badGraphs(): Record<string, { bytes: Uint8Array; error: RegExp }
               output: ['hog_max'],
               attribute: [{ name: 'keepdims', type: AttributeType.INT, i: 0 }],
             },
-            { opType: 'Mul', input: ['hog_max', 'zero'], output: ['nothing'] },
+            {
+              opType: 'Loop',
+              input: ['forever', 'keep_going', 'hog_max'],
+              output: ['spun'],
+              attribute: [{ name: 'body', type: AttributeType.GRAPH, g: idleLoopBody() }],
+            },
+            { opType: 'Mul', input: ['spun', 'zero'], output: ['nothing'] },
             { opType: 'Add', input: ['y_plain', 'nothing'], output: ['y'] },
           ],
           initializer: [
-            { name: 'hog_shape', dims: [4], dataType: int64, int64Data: [1, 256, 1024, 1024] },
+            { name: 'hog_shape', dims: [4], dataType: int64, int64Data: [1, 64, 1024, 1024] },
+            { name: 'forever', dims: [], dataType: int64, int64Data: [1e15] },
+            { name: 'keep_going', dims: [], dataType: bool, int32Data: [1] },
             floatTensor('zero', [1], Float32Array.of(0)),
           ],
         },
       }),
       error: /needed more than the memory cap \(200 MB\)/,
     },
+  };
+}
+
+/** A Loop body that passes its value through unchanged, as long as it is asked to. */
+function idleLoopBody(): onnx.IGraphProto {
+  return {
+    name: 'idle',
+    node: [
+      { opType: 'Identity', input: ['cond_in'], output: ['cond_out'] },
+      { opType: 'Identity', input: ['v_in'], output: ['v_out'] },
+    ],
+    input: [valueInfo('i', [], int64), valueInfo('cond_in', [], bool), valueInfo('v_in', [])],
+    output: [valueInfo('cond_out', [], bool), valueInfo('v_out', [])],
   };
 }
 

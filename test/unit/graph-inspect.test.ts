@@ -18,9 +18,18 @@ describe('inspectGraph', () => {
   it('reads the opset and the image input and output', () => {
     expect(inspectGraph(srGraph({ scale: 4, input: [1, 3, 64, 48] }))).toEqual({
       opset: 13,
-      input: { name: 'x', shape: [1, 3, 64, 48] },
-      output: { name: 'y', shape: [1, 3, 256, 192] },
+      input: { name: 'x', shape: [1, 3, 64, 48], type: 'float32' },
+      output: { name: 'y', shape: [1, 3, 256, 192], type: 'float32' },
     });
+  });
+
+  it('takes float16 image tensors, on either side', () => {
+    const types = (float16: 'all' | 'input') => {
+      const { input, output } = inspectGraph(srGraph({ scale: 2, float16 }));
+      return [input.type, output.type];
+    };
+    expect(types('all')).toEqual(['float16', 'float16']);
+    expect(types('input')).toEqual(['float16', 'float32']);
   });
 
   it.each([
@@ -35,11 +44,18 @@ describe('inspectGraph', () => {
       /its weights are in a separate file \(w\); use a self-contained \.onnx file/,
     ],
     [
-      'a float16 input',
+      'a float64 input',
       (model: onnxProto.onnx.ModelProto) => {
-        model.graph?.input?.splice(0, 1, valueInfo('x', ['N', 3, 'H', 'W'], 10));
+        model.graph?.input?.splice(0, 1, valueInfo('x', ['N', 3, 'H', 'W'], 11));
       },
-      /its input x is float16; Yonos runs float32 graphs/,
+      /its input x is float64; Yonos runs float32 and float16 graphs/,
+    ],
+    [
+      'a bfloat16 output',
+      (model: onnxProto.onnx.ModelProto) => {
+        model.graph?.output?.splice(0, 1, valueInfo('y', ['N', 3, 'H2', 'W2'], 16));
+      },
+      /its output y is bfloat16; Yonos runs float32 and float16 graphs/,
     ],
     [
       'two inputs',

@@ -184,21 +184,34 @@ describe('the model registry', () => {
     graph('mine');
     graph('bad-range', { range: 7 });
     graph('no-file', { file: 'gone.onnx' });
+    graph('bad-type', { output: { name: 'y', shape: ['N', 3, 'H*2', 'W*2'], type: 'int8' } });
+    graph('half', {
+      input: { name: 'x', shape: ['N', 3, 'H', 'W'], type: 'float16' },
+      output: { name: 'y', shape: ['N', 3, 'H*2', 'W*2'], type: 'float16' },
+    });
     graph('.being-added.1.tmp');
     const sources = [
       { dir: userDir, builtIn: false, required: true },
       { dir: fixtureModelsDir, builtIn: true, required: true },
     ];
     const scan = scanModels(sources);
-    expect(scan.models.map((model) => model.id)).toContain('mine');
+    expect(scan.models.map((model) => model.id)).toEqual(expect.arrayContaining(['mine', 'half']));
     expect(scan.problems.map((problem) => [path.basename(problem.dir), problem.message])).toEqual([
       ['bad-range', expect.stringMatching(/breaks the yonos-graph\/1 contract: range/)],
+      ['bad-type', expect.stringMatching(/breaks the yonos-graph\/1 contract: output\.type/)],
       ['no-file', 'file: gone.onnx is missing or empty'],
     ]);
     expect(pickModel(scan, sources, 2).id).toBe('yonos-tiny-x2');
     expect(pickModel(scan, sources, 2, 'mine').manifest).toMatchObject({
       format: 'yonos-graph/1',
       looks: ['faithful'],
+      // Packages added before float16 graphs were taken say no type: float32.
+      input: { type: 'float32' },
+      output: { type: 'float32' },
+    });
+    expect(pickModel(scan, sources, 2, 'half').manifest).toMatchObject({
+      input: { type: 'float16' },
+      output: { type: 'float16' },
     });
   });
 });

@@ -8,6 +8,7 @@ import { createApiClient } from '$common/api-client';
 import type { EventListener, YonosApi, YonosEvents } from '$common/contract';
 import { serviceEventSchema } from '$common/contract';
 import { mediaScheme, type DesktopApi } from '$common/desktop';
+import { ServiceError, type ErrorKind } from '$common/errors';
 
 declare global {
   interface Window {
@@ -67,6 +68,15 @@ function takeToken(): string | null {
   return token;
 }
 
+/** The web host's statuses read back as the kinds the IPC door carries, so views act on either alike. */
+const kindByStatus: Partial<Record<number, ErrorKind>> = {
+  400: 'invalid',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  503: 'busy',
+};
+
 function createHttpBackend(token: string | null): YonosApi {
   return createApiClient(async (name, args) => {
     if (token === null) throw new UnauthorizedError();
@@ -78,7 +88,8 @@ function createHttpBackend(token: string | null): YonosApi {
     if (response.status === 401) throw new UnauthorizedError();
     if (!response.ok) {
       const body = (await response.json().catch(() => ({}))) as { error?: unknown };
-      throw new Error(
+      throw new ServiceError(
+        kindByStatus[response.status] ?? 'internal',
         typeof body.error === 'string' ? body.error : `/api/${name} answered ${response.status}`,
       );
     }
