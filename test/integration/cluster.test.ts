@@ -51,16 +51,21 @@ describe('a batch spread over several workers', () => {
     expectLandedOnce(workers, 30);
     expect(readJobs(dataDir).every((job) => job.state === 'done')).toBe(true);
 
-    const status = await runYonos([
-      'jobs',
-      'status',
-      '--json',
-      '--data-dir',
-      dataDir,
-      '--cluster',
-      redis.url,
-    ]);
-    const cluster = (JSON.parse(status.stdout) as { cluster: Record<string, unknown> }).cluster;
+    // Workers publish their records on a timer, so the counts catch up a moment after the run.
+    const cluster = await waitFor(async () => {
+      const status = await runYonos([
+        'jobs',
+        'status',
+        '--json',
+        '--data-dir',
+        dataDir,
+        '--cluster',
+        redis.url,
+      ]);
+      const reported = (JSON.parse(status.stdout) as { cluster: Record<string, unknown> }).cluster;
+      const workers = reported.workers as { jobsDone: number }[];
+      return workers.some((worker) => worker.jobsDone > 0) && reported;
+    }, 'a worker record counting its jobs');
     expect(cluster.workers).toHaveLength(3);
     // A worker started with the default device reports the provider it resolved to, once it has run a job.
     const busy = (cluster.workers as { device: string; jobsDone: number }[]).filter(
