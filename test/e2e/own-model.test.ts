@@ -100,6 +100,8 @@ describe('your own model', () => {
       .poll(async () => (await model.locator('option').allTextContents()).join(' | '))
       .toMatch(/My squares \(yours\)/);
     await model.selectOption({ label: 'My squares (yours)' });
+    // Your model has no detailed look, whatever the default ×2 model has: no Look control, no look sent.
+    await bar.getByRole('radio', { name: 'Detailed' }).waitFor({ state: 'detached' });
     await bar.getByRole('button', { name: 'Upscale 1 photo' }).click();
     await page.getByRole('status').filter({ hasText: 'Queued 1 photo for ×2.' }).waitFor();
     await model.selectOption({ label: 'default for ×2' });
