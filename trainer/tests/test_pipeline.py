@@ -11,6 +11,12 @@ from yonos_train.cli import main
 from yonos_train.evaluate import OnnxModel
 
 
+def tiny_pipeline_args(photos, out):
+    """Every stage at ×2/×4/×8 on the tiny preset, a few steps each: the run the fixture makes and a re-run resumes."""
+    steps = ["--ae-steps", "12", "--diffusion-steps", "8", "--decoder-steps", "6"]
+    return ["pipeline", "--data", str(photos), "--scales", "2,4,8", "--preset", "tiny", "--out", str(out), *steps]
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     from conftest import smooth_image
@@ -23,26 +29,7 @@ def tiny_run(tmp_path_factory):
     for index in range(5):
         Image.fromarray(smooth_image(rng, 80, 96)).save(photos / f"p{index}.png")
     out = root / "smoke"  # no --name: the ids and labels come from this folder
-    code = main(
-        [
-            "pipeline",
-            "--data",
-            str(photos),
-            "--scales",
-            "2,4,8",
-            "--preset",
-            "tiny",
-            "--out",
-            str(out),
-            "--ae-steps",
-            "12",
-            "--diffusion-steps",
-            "8",
-            "--decoder-steps",
-            "6",
-        ]
-    )
-    assert code == 0
+    assert main(tiny_pipeline_args(photos, out)) == 0
     return root, photos, out
 
 
@@ -76,28 +63,7 @@ def test_exported_x4_runs_in_onnxruntime_with_the_right_shapes(tiny_run):
 def test_rerun_resumes_without_retraining(tiny_run):
     root, photos, out = tiny_run
     before = (out / "ae" / "final.safetensors").stat().st_mtime_ns
-    assert (
-        main(
-            [
-                "pipeline",
-                "--data",
-                str(photos),
-                "--scales",
-                "2,4,8",
-                "--preset",
-                "tiny",
-                "--out",
-                str(out),
-                "--ae-steps",
-                "12",
-                "--diffusion-steps",
-                "8",
-                "--decoder-steps",
-                "6",
-            ]
-        )
-        == 0
-    )
+    assert main(tiny_pipeline_args(photos, out)) == 0
     assert (out / "ae" / "final.safetensors").stat().st_mtime_ns == before
 
 
