@@ -15,7 +15,7 @@ import {
   type ClusterCliOptions,
 } from './cluster-options.js';
 import type { Scale } from './options.js';
-import type { UpscaleReporter, UpscaleSummary } from './upscale-report.js';
+import { startingSummary, type UpscaleReporter, type UpscaleSummary } from './upscale-report.js';
 import { definedFields } from '../../common/fields.js';
 
 export interface UpscaleClusterOptions extends EngineCliOptions, ClusterCliOptions {
@@ -45,14 +45,9 @@ export async function upscaleOnCluster(
   const appOptions = { ...appOptionsFrom(options), ...coordinatorRunner(coordinator) };
   return withApp(command, appOptions, async (services, app) => {
     const queued = await services.jobsEnqueue(request(images, options));
-    const summary: UpscaleSummary = {
-      files: queued.jobIds.length + queued.failed.length + queued.duplicates.length,
-      done: 0,
-      skipped: 0,
-      failed: 0,
-      interrupted: false,
-      ms: 0,
-    };
+    const summary = startingSummary(
+      queued.jobIds.length + queued.failed.length + queued.duplicates.length,
+    );
     reporter.start?.(summary.files);
     for (const failure of queued.failed) reporter.failed(failure.path, failure.error);
     for (const duplicate of queued.duplicates) {

@@ -28,6 +28,7 @@ import {
   combinedReporter,
   humanReporter,
   jsonReporter,
+  startingSummary,
   type UpscaleReporter,
   type UpscaleSummary,
 } from './upscale-report.js';
@@ -162,14 +163,7 @@ async function upscaleAll(
 ): Promise<UpscaleSummary> {
   const started = performance.now();
   const { files, problems, ownOutputs } = await expandInputs(images, options.recursive === true);
-  const summary: UpscaleSummary = {
-    files: files.length + problems.length + ownOutputs.length,
-    done: 0,
-    skipped: 0,
-    failed: 0,
-    interrupted: false,
-    ms: 0,
-  };
+  const summary = startingSummary(files.length + problems.length + ownOutputs.length);
   reporter.start?.(summary.files);
   for (const problem of problems) {
     reporter.failed(problem.input, problem.message);

@@ -16,6 +16,11 @@ export interface UpscaleSummary {
   ms: number;
 }
 
+/** A batch of `files` inputs before any has run. */
+export function startingSummary(files: number): UpscaleSummary {
+  return { files, done: 0, skipped: 0, failed: 0, interrupted: false, ms: 0 };
+}
+
 /** Why a photo was not upscaled: its output exists (`--skip-existing`), or it is one of our outputs. */
 export type SkipReason = { reason: 'output exists'; output: string } | { reason: 'a Yonos output' };
 
