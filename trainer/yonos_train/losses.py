@@ -1,8 +1,12 @@
 """The autoencoder's reconstruction loss, reused for decoder fine-tuning (paper Sec. 3.3), and PSNR for logging."""
 
+import functools
+
 import torch
 
 from .imaging import rgb_to_y
+
+CPU = torch.device("cpu")
 
 
 def reconstruction_loss(prediction: torch.Tensor, target: torch.Tensor, fft_weight: float) -> torch.Tensor:
@@ -18,8 +22,7 @@ def amplitude_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tens
     Efficient Perceptual Image Super-Resolution"), their amplitude loss. The complex spectrum loss above is minimised,
     for detail whose phase the LR does not fix, by leaving it out (the posterior mean's softness); this term instead
     asks for the HR's energy at every frequency, and penalises a periodic pattern's peak as much as missing texture."""
-    amplitude = [torch.fft.rfft2(x.float(), norm="ortho").abs() for x in (prediction, target)]
-    return (amplitude[0] - amplitude[1]).abs().mean()
+    return (amplitude_spectrum(prediction) - amplitude_spectrum(target)).abs().mean()
 
 
 def periodic_excess_loss(prediction: torch.Tensor, target: torch.Tensor, periods: tuple[int, ...]) -> torch.Tensor:
@@ -27,14 +30,21 @@ def periodic_excess_loss(prediction: torch.Tensor, target: torch.Tensor, periods
     given pixel periods (and the bins beside them), along both axes and both diagonals. With the decoder's own grids
     as periods (the LR pixel and the latent cell), this is the artifact check of artifacts.py as a loss: an
     adversarial decoder otherwise learns to sharpen each cell, which shows as a grid the HR photo does not have."""
-    amplitude = [torch.fft.rfft2(x.float(), norm="ortho").abs() for x in (prediction, target)]
-    mask = harmonic_mask(prediction.shape[-2], prediction.shape[-1], periods).to(prediction.device)
+    mask = harmonic_mask(prediction.shape[-2], prediction.shape[-1], periods, prediction.device)
+    excess = (amplitude_spectrum(prediction) - amplitude_spectrum(target)).clamp(min=0)
     # A weighted mean, not boolean indexing: that would wait for the device (and has no `meta` kernel).
-    return ((amplitude[0] - amplitude[1]).clamp(min=0) * mask).sum((-2, -1)).mean() / mask.sum()
+    return (excess * mask).sum((-2, -1)).mean() / mask.sum()
 
 
-def harmonic_mask(height: int, width: int, periods: tuple[int, ...]) -> torch.Tensor:
-    """(height, width // 2 + 1) over an rfft2 spectrum: 1 at the bins within one of k·(height, width)/period, else 0."""
+def amplitude_spectrum(image: torch.Tensor) -> torch.Tensor:
+    """|rfft2| with orthonormal scaling, in float32."""
+    return torch.fft.rfft2(image.float(), norm="ortho").abs()
+
+
+@functools.lru_cache(maxsize=16)
+def harmonic_mask(height: int, width: int, periods: tuple[int, ...], device: torch.device = CPU) -> torch.Tensor:
+    """(height, width // 2 + 1) over an rfft2 spectrum: 1 at the bins within one of k·(height, width)/period, else 0.
+    Cached per crop size and device: training asks for the same one every step."""
     mask = torch.zeros(height, width // 2 + 1)
     for period in periods:
         for k in range(1, period // 2 + 1):
@@ -44,7 +54,7 @@ def harmonic_mask(height: int, width: int, periods: tuple[int, ...]) -> torch.Te
                     for dx in (-1, 0, 1):
                         if 0 <= x + dx <= width // 2:
                             mask[(y + dy) % height, x + dx] = 1
-    return mask
+    return mask.to(device)
 
 
 def psnr_y(prediction: torch.Tensor, target: torch.Tensor, border: int = 0) -> float:
