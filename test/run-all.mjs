@@ -21,7 +21,11 @@ const venvDir = path.join(trainerDir, '.venv');
 const isWindows = process.platform === 'win32';
 
 /** @typedef {{ passed: number, failed: number, skipped: number }} Counts */
-/** @typedef {{ counts: Counts, succeeded: boolean }} SuiteRun */
+/**
+ * `failures`: one line per failed test, its name and the first line of its error, so the
+ * summary at the very end of a long CI log says which test failed.
+ * @typedef {{ counts: Counts, succeeded: boolean, failures?: string[] }} SuiteRun
+ */
 
 // The parts of the reports we read; anything else in them may change freely.
 const vitestReportSchema = z.object({
@@ -30,12 +34,34 @@ const vitestReportSchema = z.object({
   numFailedTests: z.number(),
   numPendingTests: z.number(),
   numTodoTests: z.number(),
+  testResults: z.array(
+    z.object({
+      name: z.string(),
+      status: z.string(),
+      message: z.string().optional(),
+      assertionResults: z.array(
+        z.object({
+          fullName: z.string(),
+          status: z.string(),
+          failureMessages: z.array(z.string()).nullish(),
+        }),
+      ),
+    }),
+  ),
+});
+const junitFailureSchema = z.union([z.string(), z.object({ message: z.string().optional() })]);
+const junitCaseSchema = z.object({
+  classname: z.string().optional(),
+  name: z.string(),
+  failure: junitFailureSchema.optional(),
+  error: junitFailureSchema.optional(),
 });
 const junitSuiteSchema = z.object({
   tests: z.coerce.number(),
   failures: z.coerce.number(),
   errors: z.coerce.number(),
   skipped: z.coerce.number(),
+  testcase: z.union([junitCaseSchema, z.array(junitCaseSchema)]).optional(),
 });
 const junitReportSchema = z.object({
   testsuites: z.object({ testsuite: z.union([junitSuiteSchema, z.array(junitSuiteSchema)]) }),
@@ -93,9 +119,47 @@ function vitestSuite(name, projects) {
           skipped: report.numPendingTests + report.numTodoTests,
         },
         succeeded: status === 0 && report.success,
+        failures: vitestFailures(report),
       };
     },
   };
+}
+
+/**
+ * @param {z.infer<typeof vitestReportSchema>} report
+ * @returns {string[]}
+ */
+function vitestFailures(report) {
+  return report.testResults.flatMap((file) => {
+    const where = path.relative(repoRoot, file.name);
+    const failedTests = file.assertionResults.filter((test) => test.status === 'failed');
+    if (failedTests.length === 0) {
+      // A file that failed outside any test (import error, hook, unhandled rejection).
+      return file.status === 'failed' ? [`${where}: ${firstLine(file.message ?? '')}`] : [];
+    }
+    return failedTests.map(
+      (test) => `${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0] ?? '')}`,
+    );
+  });
+}
+
+/**
+ * @param {z.infer<typeof junitSuiteSchema>} suite
+ * @returns {string[]}
+ */
+function junitFailures(suite) {
+  return [suite.testcase ?? []].flat().flatMap((test) => {
+    const failure = test.failure ?? test.error;
+    if (failure === undefined) return [];
+    const message = typeof failure === 'string' ? failure : (failure.message ?? '');
+    return [`${test.classname ?? ''}::${test.name}: ${firstLine(message)}`];
+  });
+}
+
+/** @param {string} text */
+function firstLine(text) {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
 /**
@@ -151,9 +215,10 @@ const pytestSuite = {
     const report = junitReportSchema.parse(
       new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml),
     );
-    const counts = [report.testsuites.testsuite].flat().reduce(addJunitSuite, none());
+    const junitSuites = [report.testsuites.testsuite].flat();
+    const counts = junitSuites.reduce(addJunitSuite, none());
     // pytest exits 5 when it collected nothing; the zero-test check reports that.
-    return { counts, succeeded: status === 0 };
+    return { counts, succeeded: status === 0, failures: junitSuites.flatMap(junitFailures) };
   },
 };
 
@@ -191,13 +256,12 @@ const checksSuite = {
       ],
       ['mypy', () => (python ? run(python, ['-m', 'mypy'], trainerDir) : 1)],
     ];
-    const failed = checks.filter(([name, check]) => {
+    const failures = checks.flatMap(([name, check]) => {
       const status = check();
-      if (status !== 0) console.error(`${name} failed (exit ${String(status)})`);
-      return status !== 0;
+      return status === 0 ? [] : [`${name} failed (exit ${String(status)})`];
     });
-    const counts = { passed: checks.length - failed.length, failed: failed.length, skipped: 0 };
-    return { counts, succeeded: failed.length === 0 };
+    const counts = { passed: checks.length - failures.length, failed: failures.length, skipped: 0 };
+    return { counts, succeeded: failures.length === 0, failures };
   },
 };
 
@@ -248,7 +312,7 @@ mkdirSync(resultsDir, { recursive: true });
 const outcomes = suites.map((suite) => {
   console.log(`\n=== ${suite.name} ===`);
   const started = Date.now();
-  const { counts, succeeded } = runGuarded(suite);
+  const { counts, succeeded, failures = [] } = runGuarded(suite);
   const ranTests = counts.passed + counts.failed > 0;
   const ok = succeeded && ranTests && counts.failed === 0;
   // A suite that crashed, or ran nothing, must still show up as a failure.
@@ -259,15 +323,17 @@ const outcomes = suites.map((suite) => {
     counts: { ...counts, failed },
     ok,
     note,
+    failures,
     seconds: (Date.now() - started) / 1000,
   };
 });
 
 console.log('\n=== Summary ===');
-for (const { name, counts, ok, note, seconds } of outcomes) {
+for (const { name, counts, ok, note, failures, seconds } of outcomes) {
   console.log(
     `${ok ? 'PASS' : 'FAIL'}  ${name}: passed ${counts.passed} / failed ${counts.failed} / skipped ${counts.skipped}${note} in ${seconds.toFixed(1)} s`,
   );
+  for (const failure of failures) console.log(`  ✗ ${failure}`);
 }
 const total = outcomes.reduce(
   (sum, { counts }) => ({
