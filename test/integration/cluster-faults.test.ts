@@ -18,6 +18,7 @@ import {
   startCoordinator,
   startWorker,
   upscaleOnCluster,
+  type TestWorker,
 } from '../support/cluster.js';
 import { startRedis } from '../support/redis.js';
 import { fixtureModelsDir, tempDir } from '../support/temp.js';
@@ -72,19 +73,39 @@ function runQueueOnCluster(dataDir: string, clusterUrl: string): Promise<CliProc
   ]);
 }
 
-/** A job the coordinator records as part-way through. */
-function partWay(dataDir: string): Promise<{ id: number }> {
+/**
+ * The middle of a batch, as the coordinator records it: a job done and a job out in the
+ * cluster. Read from the library, not timed, so fast and slow machines both get there.
+ */
+function midBatch(dataDir: string): Promise<{ id: number }> {
   return waitFor(
     () => {
       try {
-        return readJobs(dataDir).find((job) => job.state === 'running' && job.progress > 0);
+        const jobs = readJobs(dataDir);
+        return jobs.some((job) => job.state === 'done')
+          ? jobs.find((job) => job.state === 'running')
+          : undefined;
       } catch {
         return undefined; // the library is still being created
       }
     },
-    'a job part-way through',
+    'a batch with a job done and a job running',
     90_000,
   );
+}
+
+/** Job ids a worker said it started and has not finished. */
+function unfinishedBy(worker: TestWorker): number[] {
+  const finished = new Set(
+    worker
+      .events()
+      .filter((event) => event.type === 'done' || event.type === 'failed')
+      .map((event) => Number(event.jobId)),
+  );
+  return worker
+    .events()
+    .filter((event) => event.type === 'started' && !finished.has(Number(event.jobId)))
+    .map((event) => Number(event.jobId));
 }
 
 describe('cluster faults', { timeout: faultTestTimeoutMs }, () => {
@@ -92,17 +113,20 @@ describe('cluster faults', { timeout: faultTestTimeoutMs }, () => {
     const redis = await startRedis();
     const { input, expected } = await batch();
     const doomed = await startWorker(redis.url);
-    const { out, dataDir, coordinator } = await upscaleOnCluster(input, redis.url, engineArgs);
+    const { out, coordinator } = await upscaleOnCluster(input, redis.url, engineArgs);
 
-    const interrupted = await partWay(dataDir);
+    // Killed as soon as it says it started a job: a job takes far longer than the 50 ms poll.
+    await waitFor(() => unfinishedBy(doomed).length > 0, 'the worker to start a job', 90_000);
     doomed.child.kill('SIGKILL');
     await doomed.exited;
+    const interrupted = unfinishedBy(doomed);
+    expect(interrupted).toHaveLength(1);
     const survivor = await startWorker(redis.url);
 
     const done = await coordinator.exited;
     expect(done.code, done.stderr).toBe(0);
     expect(await sameFiles(expected, out)).toBe(true);
-    expect(landedBy(survivor)).toContain(interrupted.id);
+    expect(landedBy(survivor)).toEqual(expect.arrayContaining(interrupted));
     expectLandedOnce([doomed, survivor], batchSize);
   });
 
@@ -112,7 +136,7 @@ describe('cluster faults', { timeout: faultTestTimeoutMs }, () => {
     const workers = [await startWorker(redis.url), await startWorker(redis.url)];
     const { out, dataDir, coordinator } = await upscaleOnCluster(input, redis.url, engineArgs);
 
-    await partWay(dataDir);
+    await midBatch(dataDir);
     await redis.restart();
 
     const done = await coordinator.exited;
@@ -128,7 +152,7 @@ describe('cluster faults', { timeout: faultTestTimeoutMs }, () => {
     const { out, dataDir } = await queueFolder(input);
 
     const first = await runQueueOnCluster(dataDir, redis.url);
-    const inFlight = await partWay(dataDir);
+    const inFlight = await midBatch(dataDir);
     first.child.kill('SIGKILL');
     await first.exited;
     const second = await runQueueOnCluster(dataDir, redis.url);
@@ -151,14 +175,19 @@ describe('cluster faults', { timeout: faultTestTimeoutMs }, () => {
     const { out, dataDir } = await queueFolder(input);
     const coordinator = await runQueueOnCluster(dataDir, redis.url);
 
-    const running = await partWay(dataDir);
-    const cancelled = await runYonos(['jobs', 'cancel', String(running.id), '--data-dir', dataDir]);
+    const started = await waitFor(
+      () => worker.events().find((event) => event.type === 'started'),
+      'the worker to start the job',
+      90_000,
+    );
+    const jobId = Number(started.jobId);
+    const cancelled = await runYonos(['jobs', 'cancel', String(jobId), '--data-dir', dataDir]);
     expect(cancelled.code, cancelled.stderr).toBe(0);
     expect(cancelled.stdout).toContain('cancel: 1 changed');
 
     // The worker stops it part-way and lands nothing; the coordinator finds nothing left to do.
     const stopped = await waitFor(
-      () => worker.events().find((event) => event.type === 'done' && event.jobId === running.id),
+      () => worker.events().find((event) => event.type === 'done' && event.jobId === jobId),
       'the worker to stop the cancelled job',
       60_000,
     );
