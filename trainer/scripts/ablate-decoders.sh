@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/datasets.sh
+scripts/restore-weights.sh
 use_datasets photos-train bsds300-train photos-val set5
 for variant in "$@"; do
   out=runs/ablate-$variant

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A short GPU rental turned straight into better models, in two halves:
 #
-#   trainer/scripts/gpu-train.sh pack [DATASETS]   here: packs the training photos into trainer/gpu-pack/ (ignored by
-#                                                  git, named in the device tool's `carry`), as large as fits next
-#                                                  to the repository in the 64 MiB that travels (at most 55 MB)
+#   trainer/scripts/gpu-train.sh pack [DATASETS]   here: packs the training photos and the v0.3 weights it starts
+#                                                  from (bfloat16, 12 MB) into trainer/gpu-pack/ (ignored by git,
+#                                                  named in the device tool's `carry`), as large as fits next to the
+#                                                  repository in the 64 MiB that travels (at most 55 MB)
 #   trainer/scripts/gpu-train.sh run [MINUTES]     there (repo root, $OUT set): trains the heavy stages on CUDA within
 #                                                  MINUTES (default 9), logs GPU utilisation, evaluates, and leaves
 #                                                  the packages, final weights and reports under $OUT (8 files)
@@ -24,10 +25,12 @@ pack_data() {
   local budget=$(( limit_bytes - repo_bytes - 2 * 1024 * 1024 ))
   (( budget > 55000000 )) && budget=55000000
   (( budget < 4000000 )) && { echo "gpu-train: only $((budget / 1000000)) MB left beside the repository; make room first" >&2; exit 2; }
+  scripts/restore-weights.sh
   rm -rf "$pack" && mkdir -p "$pack/wheels"
   # The GPU machine has torch, numpy, pillow, safetensors and onnx(runtime), but not tqdm.
   .venv/bin/pip download -q --no-deps --retries 0 -d "$pack/wheels" tqdm
-  .venv/bin/python -m yonos_train.pack "$datasets" "$pack" --budget $(( budget - $(du -cb "$pack/wheels" | tail -1 | cut -f1) ))
+  .venv/bin/python -m yonos_train.pack "$datasets" "$pack" --budget $(( budget - $(du -cb "$pack/wheels" | tail -1 | cut -f1) )) \
+    --init runs/photo/ae runs/v0.3/{unet,decoder}-x{2,4,8}
 }
 
 run_on_gpu() {
@@ -51,7 +54,7 @@ run_on_gpu() {
   [[ -d "$pack/bsds300-train" ]] && folders+=("$pack/bsds300-train")
   "$python" -m yonos_train.cli pipeline --device "$device" --data "${folders[@]}" \
     --val "$pack/photos-val" --preset default --name photo --config configs/photo-v0.3.toml --batch "$batch" \
-    --data-workers "$workers" --ae-from runs/photo --init-from runs/v0.3 --diffusion-steps "$steps" \
+    --data-workers "$workers" --ae-from "$pack/init/photo" --init-from "$pack/init/v0.3" --diffusion-steps "$steps" \
     --decoder-steps "$steps" --out "$OUT/run" 2>&1 | tr '\r' '\n' | grep -v '%|' | tee "$OUT/train.log"
   kill "$smi" 2>/dev/null || true
   "$python" -m yonos_train.cli eval --model "$OUT"/run/models/* --hr "$pack/set5" --json "$OUT/report.json" >/dev/null

@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/datasets.sh
+scripts/restore-weights.sh
 use_datasets photos-train bsds300-train photos-val
 data=(--data "$datasets/photos-train" "$datasets/bsds300-train" --val "$datasets/photos-val" --preset default)
 v02=(--ae-steps 2500 --diffusion-steps 2000 --decoder-steps 1000)

@@ -1,15 +1,21 @@
 """`python -m yonos_train.pack DATASETS OUT --budget BYTES`: the photos, smaller, for a GPU machine that cannot reach
 the datasets folder. Training photos are Lanczos-downscaled (which also softens their own JPEG artefacts) and saved
 as JPEG 4:4:4 at the largest long side (and then the highest quality) whose pack fits the budget; validation photos
-become their 512-px centre crops (what eval and validation look at), Set5 is copied as is."""
+become their 512-px centre crops (what eval and validation look at), Set5 is copied as is.
+With `--init STAGE…` the final weights a GPU run starts from (`--ae-from`, `--init-from`) go in too, as bfloat16
+(half the bytes; they only initialise a fine-tuning run, which trains in bfloat16 autocast anyway)."""
 
 from __future__ import annotations
 
 import argparse
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
+import torch
 from PIL import Image
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 
 from .data import scan_images
 
@@ -21,9 +27,9 @@ TRAINING = ("photos-train", "bsds300-train")  # the second is dropped first when
 VAL_CROP = 512
 
 
-def pack(datasets: Path, out: Path, budget: int) -> tuple[int, int]:
+def pack(datasets: Path, out: Path, budget: int, init_stages: Sequence[Path] = ()) -> tuple[int, int]:
     """Returns the (long side, quality) used; raises if even the smallest does not fit."""
-    fixed = _pack_evaluation(datasets, out)
+    fixed = _pack_evaluation(datasets, out) + sum(pack_init_weights(stage, out / "init") for stage in init_stages)
     photos = {folder: [(path.stem, _load(path)) for path in scan_images([datasets / folder])] for folder in TRAINING}
     try:
         return _fit(photos, out, budget, fixed)
@@ -71,6 +77,20 @@ def _pack_evaluation(datasets: Path, out: Path) -> int:
     return sum(p.stat().st_size for folder in ("set5", "photos-val") for p in (out / folder).iterdir())
 
 
+def pack_init_weights(stage: Path, init: Path) -> int:
+    """Copies a stage's `final.safetensors` (its floats as bfloat16) and `done.json` to `init/<run>/<stage>`, the
+    layout `--ae-from` and `--init-from` read. Returns the bytes written."""
+    target = init / stage.resolve().parent.name / stage.name
+    target.mkdir(parents=True, exist_ok=True)
+    final = stage / "final.safetensors"
+    with safe_open(str(final), "pt") as f:
+        metadata = f.metadata()
+    tensors = {k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in load_file(str(final)).items()}
+    save_file(tensors, str(target / "final.safetensors"), metadata=metadata)
+    shutil.copyfile(stage / "done.json", target / "done.json")
+    return sum(p.stat().st_size for p in target.iterdir())
+
+
 def _load(path: Path) -> Image.Image:
     with Image.open(path) as image:
         return image.convert("RGB")
@@ -89,8 +109,9 @@ def main() -> None:
     parser.add_argument("datasets", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--budget", type=int, required=True, help="bytes")
+    parser.add_argument("--init", type=Path, nargs="*", default=[], help="stage folders whose final weights go in")
     args = parser.parse_args()
-    pack(args.datasets, args.out, args.budget)
+    pack(args.datasets, args.out, args.budget, args.init)
 
 
 if __name__ == "__main__":
