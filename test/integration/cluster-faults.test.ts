@@ -12,7 +12,6 @@ import {
   filesIn,
   landedBy,
   photoFolder,
-  readJobs,
   sameFiles,
   singleMachineResult,
   startCoordinator,
@@ -20,6 +19,7 @@ import {
   upscaleOnCluster,
   type TestWorker,
 } from '../support/cluster.js';
+import { readJobs } from '../support/job-rows.js';
 import { startRedis } from '../support/redis.js';
 import { fixtureModelsDir, tempDir } from '../support/temp.js';
 import { waitFor } from '../support/wait.js';

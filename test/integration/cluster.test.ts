@@ -16,12 +16,12 @@ import {
   landedBy,
   modelWithOtherVersion,
   photoFolder,
-  readJobs,
   sameFiles,
   singleMachineResult,
   startWorker,
   upscaleOnCluster,
 } from '../support/cluster.js';
+import { readJobs } from '../support/job-rows.js';
 import { startRedis } from '../support/redis.js';
 import { fixtureModelsDir, onCleanup } from '../support/temp.js';
 import { waitFor } from '../support/wait.js';

@@ -13,6 +13,7 @@ import { databasePath } from '../../main/library/db.js';
 import { migrate } from '../../main/library/migrations.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { writePhoto } from '../support/images.js';
+import { readJobs } from '../support/job-rows.js';
 import { fixtureModelsDir, tempDir } from '../support/temp.js';
 import { waitFor } from '../support/wait.js';
 
@@ -32,25 +33,6 @@ async function finish(run: ReturnType<typeof yonos>): Promise<string> {
   const [code] = (await once(run.child, 'exit')) as [number | null];
   expect(code, run.output()).toBe(0);
   return run.output();
-}
-
-interface JobRow {
-  id: number;
-  state: string;
-  progress: number;
-  attempts: number;
-  output: string;
-}
-
-function readJobs(dataDir: string): JobRow[] {
-  const db = new Database(databasePath(dataDir), { readonly: true, fileMustExist: true });
-  try {
-    return db
-      .prepare<[], JobRow>('SELECT id, state, progress, attempts, output FROM jobs ORDER BY id')
-      .all();
-  } finally {
-    db.close();
-  }
 }
 
 describe('crash recovery', () => {

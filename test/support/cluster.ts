@@ -4,9 +4,7 @@
  */
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { expect } from 'vitest';
-import { databasePath } from '../../main/library/db.js';
 import { jsonLines, runYonos, startYonos, type CliProcess } from './cli.js';
 import { writePhoto } from './images.js';
 import { fixtureModelsDir, onCleanup, tempDir } from './temp.js';
@@ -127,25 +125,6 @@ export async function modelWithOtherVersion(id: string, version: string): Promis
   json.version = version;
   await writeFile(manifest, JSON.stringify(json));
   return dir;
-}
-
-export interface JobRow {
-  id: number;
-  state: string;
-  attempts: number;
-  progress: number;
-  output: string;
-}
-
-export function readJobs(dataDir: string): JobRow[] {
-  const db = new Database(databasePath(dataDir), { readonly: true, fileMustExist: true });
-  try {
-    return db
-      .prepare<[], JobRow>('SELECT id, state, attempts, progress, output FROM jobs ORDER BY id')
-      .all();
-  } finally {
-    db.close();
-  }
 }
 
 /** Every file in a folder, temp files included: a test sees partial leftovers too. */
