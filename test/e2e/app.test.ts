@@ -84,6 +84,26 @@ describe('the app in Chromium over yonos serve', () => {
     await shot('library-empty');
   });
 
+  it('keeps a path typed while the first folder is still loading, and goes there on Enter', async () => {
+    // The first listing (the home folder) answers only after the path is typed.
+    let answerFirst = (): void => undefined;
+    const firstAnswered = new Promise<void>((resolve) => (answerFirst = resolve));
+    let held = 0;
+    await page.route('**/api/browseFolder', async (route) => {
+      if (held++ === 0) await firstAnswered;
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Import photos…' }).click();
+    await page.getByLabel('Go to folder').fill(photosDir);
+    answerFirst();
+    await page.getByRole('status').filter({ hasText: 'directly in this folder' }).waitFor();
+    expect(await page.getByLabel('Go to folder').inputValue()).toBe(photosDir);
+    await page.getByLabel('Go to folder').press('Enter');
+    await page.getByRole('button', { name: 'Import “photos”' }).waitFor();
+    await page.unroute('**/api/browseFolder');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('imports a folder of photos through the folder browser', async () => {
     await page.getByRole('button', { name: 'Import photos…' }).click();
     await page.getByLabel('Go to folder').fill(photosDir);
