@@ -5,12 +5,7 @@
 import { ConflictError, NotFoundError } from '../../common/errors.js';
 import { addGraphModel } from '../engine/model-add.js';
 import { checkRemovable, removeModelPackage } from '../engine/model-remove.js';
-import {
-  findBuiltInModelsDir,
-  modelSources,
-  scanModels,
-  userModelsDir,
-} from '../engine/registry.js';
+import { userModelsDir } from '../engine/registry.js';
 import type { YonosApp } from './app.js';
 import type {
   ModelAddRequest,
@@ -18,7 +13,7 @@ import type {
   ModelRemoved,
   ModelRemoveRequest,
 } from '../../common/contract.js';
-import { modelCard } from './system-info.js';
+import { installedModels, modelCard } from './system-info.js';
 
 export async function addModel(app: YonosApp, request: ModelAddRequest): Promise<ModelCard> {
   const model = await addGraphModel(
@@ -29,7 +24,7 @@ export async function addModel(app: YonosApp, request: ModelAddRequest): Promise
       range: request.range,
       memoryCapBytes: request.memoryCapMb === undefined ? undefined : request.memoryCapMb * 2 ** 20,
     },
-    { modelsDir: userModelsDir(app.dataDir), installed: installedModels(app) },
+    { modelsDir: userModelsDir(app.dataDir), installed: installedModelsOf(app) },
     app.probeLauncher,
   );
   return modelCard(model, app.estimates.modelSpeed(model.id), userModelsDir(app.dataDir));
@@ -44,7 +39,7 @@ export async function removeModel(
   app: YonosApp,
   { id, force = false }: ModelRemoveRequest,
 ): Promise<ModelRemoved> {
-  const model = installedModels(app).find((installed) => installed.id === id);
+  const model = installedModelsOf(app).find((installed) => installed.id === id);
   if (model === undefined) throw new NotFoundError(`Model "${id}"`);
   const modelsDir = userModelsDir(app.dataDir);
   checkRemovable(model, modelsDir);
@@ -69,13 +64,8 @@ export async function removeModel(
   };
 }
 
-function installedModels(app: YonosApp) {
-  const sources = modelSources({
-    modelDirs: app.engineOptions.modelDirs,
-    dataDir: app.dataDir,
-    builtInModelsDir: findBuiltInModelsDir(),
-  });
-  return scanModels(sources).models;
+function installedModelsOf(app: YonosApp) {
+  return installedModels({ dataDir: app.dataDir, modelDirs: app.engineOptions.modelDirs ?? [] });
 }
 
 /** "2 jobs in the queue use model x; cancel them first, or force the removal, which cancels them." */

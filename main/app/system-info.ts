@@ -59,9 +59,14 @@ export function systemInfo(sources: SystemInfoSources): SystemInfo {
 export function installedModelCards(
   sources: Pick<SystemInfoSources, 'dataDir' | 'modelDirs' | 'speed'>,
 ): ModelCard[] {
-  return scanModels(modelFolders(sources)).models.map((model) =>
+  return installedModels(sources).map((model) =>
     modelCard(model, sources.speed(model.id), userModelsDir(sources.dataDir)),
   );
+}
+
+/** The models found in the model folders, in search order (built-in last). */
+export function installedModels(sources: Pick<SystemInfoSources, 'dataDir' | 'modelDirs'>) {
+  return scanModels(modelFolders(sources)).models;
 }
 
 function modelFolders(sources: Pick<SystemInfoSources, 'dataDir' | 'modelDirs'>) {
