@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from .data import scan_images
 
@@ -82,11 +82,11 @@ def pack_init_weights(stage: Path, init: Path) -> int:
     layout `--ae-from` and `--init-from` read. Returns the bytes written."""
     target = init / stage.resolve().parent.name / stage.name
     target.mkdir(parents=True, exist_ok=True)
-    final = stage / "final.safetensors"
-    with safe_open(str(final), "pt") as f:
+    with safe_open(str(stage / "final.safetensors"), "pt") as f:
         metadata = f.metadata()
-    tensors = {k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in load_file(str(final)).items()}
-    save_file(tensors, str(target / "final.safetensors"), metadata=metadata)
+        tensors = {key: f.get_tensor(key) for key in f.keys()}
+    bf16 = {key: t.to(torch.bfloat16) if t.is_floating_point() else t for key, t in tensors.items()}
+    save_file(bf16, str(target / "final.safetensors"), metadata=metadata)
     shutil.copyfile(stage / "done.json", target / "done.json")
     return sum(p.stat().st_size for p in target.iterdir())
 
