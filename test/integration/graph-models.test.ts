@@ -71,21 +71,11 @@ async function expectGraphOutput(input: string, output: string, scale: number): 
 
 describe('single-graph models', () => {
   it('adds ×2/×4, dynamic and fixed-size, 0–1 and 0–255 graphs, and upscales with each as the graph computes', async () => {
-    const dataDir = await tempDir('yonos-data-');
-    const dir = await tempDir();
-    const env = { YONOS_DATA_DIR: dataDir };
-    // Larger than a tile in both directions, and odd-sized.
-    const input = await writeTestImage(
-      'photo.png',
-      rawImage({ width: 150, height: 97, channels: 3, value: smoothPhoto }),
-      dir,
-    );
-    for (const graphCase of cases) await addAndUpscale(graphCase, { dir, env, input });
+    const space = await workspace();
+    const { dataDir, env } = space;
+    for (const graphCase of cases) await addAndUpscale(graphCase, space);
 
-    const manifest = JSON.parse(
-      readFileSync(path.join(dataDir, 'models', 'nearest-x2', 'manifest.json'), 'utf8'),
-    ) as Record<string, unknown>;
-    expect(manifest).toMatchObject({
+    expect(readManifest(dataDir, 'nearest-x2')).toMatchObject({
       format: 'yonos-graph/1',
       id: 'nearest-x2',
       name: 'Nearest x2',
@@ -95,9 +85,10 @@ describe('single-graph models', () => {
       input: { name: 'x', shape: ['N', 3, 'H', 'W'] },
       tiling: { tile: 128, overlap: 16, multiple: 1 },
     });
-    const fixed = JSON.parse(
-      readFileSync(path.join(dataDir, 'models', 'fixed-24x40-x4', 'manifest.json'), 'utf8'),
-    ) as { input: unknown; tiling: { tile: number } };
+    const fixed = readManifest(dataDir, 'fixed-24x40-x4') as {
+      input: unknown;
+      tiling: { tile: number };
+    };
     expect(fixed.input).toMatchObject({ shape: [1, 3, 24, 40] });
     expect(fixed.tiling.tile).toBe(24);
 
@@ -115,24 +106,18 @@ describe('single-graph models', () => {
   });
 
   it('adds float16 graphs (float16 throughout, or a float16 input) and upscales with each within float16’s precision', async () => {
-    const dataDir = await tempDir('yonos-data-');
-    const dir = await tempDir();
-    const env = { YONOS_DATA_DIR: dataDir };
-    const input = await writeTestImage(
-      'photo.png',
-      rawImage({ width: 150, height: 97, channels: 3, value: smoothPhoto }),
-      dir,
-    );
+    const space = await workspace();
     const precisions: string[] = [];
     for (const graphCase of halfCases) {
-      const card = await addAndUpscale(graphCase, { dir, env, input });
+      const card = await addAndUpscale(graphCase, space);
       precisions.push(card.facts.find((fact) => fact.label === 'Precision')?.value ?? '');
     }
     expect(precisions).toEqual(['float16', 'float16 in, float32 out']);
     const types = (id: string) => {
-      const { input, output } = JSON.parse(
-        readFileSync(path.join(dataDir, 'models', id, 'manifest.json'), 'utf8'),
-      ) as Record<'input' | 'output', { type: string }>;
+      const { input, output } = readManifest(space.dataDir, id) as Record<
+        'input' | 'output',
+        { type: string }
+      >;
       return [input.type, output.type];
     };
     expect(types('half-x2')).toEqual(['float16', 'float16']);
@@ -287,10 +272,36 @@ describe('single-graph models', () => {
   });
 });
 
+interface Workspace {
+  /** The data folder the CLI runs on (`env`), where added models go. */
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Where the graphs and outputs are written. */
+  dir: string;
+  /** The photo to upscale: larger than a tile in both directions, and odd-sized. */
+  input: string;
+}
+
+async function workspace(): Promise<Workspace> {
+  const dataDir = await tempDir('yonos-data-');
+  const dir = await tempDir();
+  const input = await writeTestImage(
+    'photo.png',
+    rawImage({ width: 150, height: 97, channels: 3, value: smoothPhoto }),
+    dir,
+  );
+  return { dataDir, env: { YONOS_DATA_DIR: dataDir }, dir, input };
+}
+
+/** The manifest `yonos models add` wrote for a model. */
+function readManifest(dataDir: string, id: string): unknown {
+  return JSON.parse(readFileSync(path.join(dataDir, 'models', id, 'manifest.json'), 'utf8'));
+}
+
 /** `yonos models add` the case's graph, then `yonos upscale` the input with it: the output is what the graph computes. */
 async function addAndUpscale(
   { file, spec, args }: GraphCase,
-  { dir, env, input }: { dir: string; env: NodeJS.ProcessEnv; input: string },
+  { dir, env, input }: Workspace,
 ): Promise<ModelCard> {
   const onnx = await writeGraph(dir, file, srGraph(spec));
   const added = await runYonos(['models', 'add', onnx, '--json', ...args], env);
