@@ -1,6 +1,6 @@
 import torch
 
-from yonos_train.artifacts import grid_excess_db, suspect_periods
+from yonos_train.artifacts import grid_excess_db, stipple_pct, suspect_periods
 
 
 def photo_y(seed: int = 0, size: int = 512) -> torch.Tensor:
@@ -36,3 +36,32 @@ def test_random_noise_or_the_hr_itself_shows_no_grid():
 def test_periods_cover_the_lr_grid_latent_cells_and_jpeg_blocks():
     assert suspect_periods(8) == [4, 8, 16, 64]
     assert suspect_periods(2) == [2, 4, 16]
+
+
+def photo_rgb(seed: int = 0) -> torch.Tensor:
+    """A 256-px colour photo stand-in: 1/f luma, a smooth colour cast, a bright step edge across the middle."""
+    y = photo_y(seed, 256)
+    rows = torch.arange(256)[:, None].expand(256, 256)
+    y = y + 0.3 * (rows >= 128)
+    return torch.stack([y + 0.05, y, y - 0.05 + 0.1 * rows / 256]).clamp(0, 1)
+
+
+def test_a_stipple_along_an_edge_is_found_and_natural_texture_is_not():
+    """The ×8 detailed decoder's artifact: a 2-px checker a few grey levels strong in a band along a bright edge.
+    It covers ~10 % of the image, which the averaged spectrum does not see as a peak."""
+    photo = photo_rgb()
+    rows, cols = torch.meshgrid(torch.arange(256), torch.arange(256), indexing="ij")
+    checker = ((rows + cols) % 2 * 2 - 1) * (rows - 128).abs().lt(12)
+    stippled = (photo + torch.tensor([-1.0, 1.0, 2.0])[:, None, None] * 3 / 255 * checker).clamp(0, 1)
+    assert stipple_pct(photo) < 1
+    assert stipple_pct(stippled) > 8
+    luma = torch.tensor([0.299, 0.587, 0.114])[:, None, None]
+    assert grid_excess_db((stippled * luma).sum(0), (photo * luma).sum(0), 2)["all"] < 3
+
+
+def test_stipple_below_one_grey_level_or_broadband_noise_does_not_count():
+    photo = photo_rgb()
+    rows, cols = torch.meshgrid(torch.arange(256), torch.arange(256), indexing="ij")
+    faint = photo + 0.3 / 255 * ((rows + cols) % 2 * 2 - 1)
+    noisy = photo + 4 / 255 * torch.randn(photo.shape, generator=torch.Generator().manual_seed(1))
+    assert stipple_pct(faint) < 1 and stipple_pct(noisy) < 1

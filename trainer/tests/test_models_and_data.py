@@ -10,12 +10,29 @@ from yonos_train.imaging import resize_like
 from yonos_train.models import AutoencoderSpec, Decoder, SRDecoder, SRHeadSpec, UNet, UNetSpec
 
 
-def test_sr_decoder_starts_exactly_at_bicubic():
+@pytest.mark.parametrize("resolution", ["latent", "half", "full"])
+def test_sr_decoder_starts_exactly_at_bicubic_wherever_its_head_runs(resolution):
     spec = AutoencoderSpec(latent_channels=4, widths=(8, 16), blocks=(1, 1))
-    decoder = SRDecoder(Decoder(spec), spec, SRHeadSpec(), scale=4)
+    decoder = SRDecoder(Decoder(spec), spec, SRHeadSpec(resolution=resolution), scale=4)
     lr = torch.rand(2, 3, 8, 12)
     z = torch.randn(2, 4, 8, 12)
     torch.testing.assert_close(decoder(z, lr), resize_like(lr, 4))
+
+
+def test_sr_head_learns_at_its_resolution_and_freezes_what_it_skips():
+    """One step moves the output off bicubic; a latent-cell head leaves the decoder's half-resolution part untrained
+    (so every trained parameter is used, which DDP needs)."""
+    spec = AutoencoderSpec(latent_channels=4, widths=(8, 16), blocks=(1, 1))
+    lr, z = torch.rand(1, 3, 8, 8), torch.randn(1, 4, 8, 8)
+    for resolution in ("latent", "full"):
+        decoder = SRDecoder(Decoder(spec), spec, SRHeadSpec(resolution=resolution), scale=4)
+        trained = [p for p in decoder.parameters() if p.requires_grad]
+        decoder(z, lr).square().mean().backward()
+        assert all(p.grad is not None for p in trained)
+        skipped = {n for n, p in decoder.named_parameters() if not p.requires_grad}
+        assert any(n.startswith("decoder.level0") for n in skipped) == (resolution == "latent")
+    with pytest.raises(ValueError, match="unknown SR head resolution 'quarter'"):
+        SRDecoder(Decoder(spec), spec, SRHeadSpec(resolution="quarter"), scale=4)
 
 
 def test_unet_output_is_tile_local():

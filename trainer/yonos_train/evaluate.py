@@ -14,7 +14,7 @@ import onnxruntime as ort
 import torch
 import torch.nn.functional as F
 
-from .artifacts import BLOCK, grid_excess_db
+from .artifacts import BLOCK, grid_excess_db, stipple_pct
 from .data import load_rgb, scan_images
 from .degrade import SAMPLERS, camera_jpeg, degrade
 from .diffusion import ddim_sample
@@ -184,8 +184,7 @@ def evaluate_model(
         hr = load_hr(path, s, crop)
         lr = make_lr(hr[None], s, degradation, seed + index)[0]
         rows["bicubic"].append(image_metrics(resize_like(lr[None], s)[0], hr, s, niqe_model))
-        if niqe_model is not None:
-            rows["hr"].append({"niqe": niqe(hr, niqe_model)})
+        rows["hr"].append({"stipple_pct": stipple_pct(hr)} | ({"niqe": niqe(hr, niqe_model)} if niqe_model else {}))
         outputs = [torch.from_numpy(model.upscale(lr[None].numpy(), steps=n, seed=seed + index))[0] for n in steps]
         for n, sr in zip(steps, outputs, strict=True):
             rows[f"steps/{n}"].append(dict(zip(("psnr_y", "ssim_y"), score(sr, hr, s), strict=True)))
@@ -215,7 +214,7 @@ def evaluate_model(
         # Bicubic's: any interpolation has spectral replicas at the LR grid, so a model passes at or below it.
         "bicubic_grid_excess_db": bicubic.get("grid_excess_db"),
         "strengths": by_strength,
-        "hr": summarise(rows["hr"]) if rows["hr"] else None,
+        "hr": summarise(rows["hr"]),
     }
 
 
@@ -224,7 +223,8 @@ def image_metrics(
 ) -> dict:
     """Distortion and perception of one output (3,H,W) against its HR: PSNR/SSIM-Y and the high-frequency energy
     ratio on Y with a border of `scale`; NIQE with a model; the grid artifact check on images of a block or more;
-    ΔE00 against the faithful output when given, per pixel and blurred (the colour shift alone)."""
+    the share of windows with a 2-px stipple; ΔE00 against the faithful output when given, per pixel and blurred
+    (the colour shift alone)."""
     sr = sr.clamp(0, 1)
     psnr_y, ssim_y = score(sr, hr, scale)
     y_sr, y_hr = (rgb_to_y(x[None])[0, scale:-scale, scale:-scale] for x in (sr, hr))
@@ -233,6 +233,7 @@ def image_metrics(
         metrics["niqe"] = niqe(sr, niqe_model)
     if min(hr.shape[1:]) >= BLOCK:
         metrics["grid_excess_db"] = grid_excess_db(rgb_to_y(sr[None])[0], rgb_to_y(hr[None])[0], scale)
+    metrics["stipple_pct"] = stipple_pct(sr)
     if faithful is not None:
         metrics["delta_e00_vs_faithful"] = mean_delta_e00(sr, faithful)
         metrics["colour_shift_delta_e00_vs_faithful"] = colour_shift_delta_e00(sr, faithful, scale)

@@ -110,47 +110,83 @@ class Decoder(nn.Module):
         self.register_buffer("latent_mean", torch.zeros(1, spec.latent_channels, 1, 1))
         self.register_buffer("latent_std", torch.ones(1, spec.latent_channels, 1, 1))
 
+    def latent_features(self, z: torch.Tensor) -> torch.Tensor:
+        """Features at the latent cells (H/4), shared with an SR head that runs there."""
+        return self.level1(self.stem(z * self.latent_std + self.latent_mean))
+
     def features(self, z: torch.Tensor) -> torch.Tensor:
         """Half-resolution features, shared with the SR decoder."""
-        h = self.level1(self.stem(z * self.latent_std + self.latent_mean))
-        return self.level0(F.pixel_shuffle(self.up(F.silu(h)), 2))
+        return self.level0(F.pixel_shuffle(self.up(F.silu(self.latent_features(z))), 2))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return (F.pixel_shuffle(self.out(F.silu(self.features(z))), 2) + 1) / 2
 
 
+# Where the SR head runs, as the side of one of its cells in output pixels.
+HEAD_CELLS = {"latent": 4, "half": 2, "full": 1}
+
+
 @dataclass(frozen=True)
 class SRHeadSpec:
-    """The SR decoder's correction head, at half resolution: width (0 = the AE's first width) and ResBlocks."""
+    """The SR decoder's correction head: width (0 = the AE's first width), ResBlocks, and where it runs: on the
+    latent cells (H/4), at half resolution (H/2, after the AE decoder's last features) or at full resolution."""
 
     width: int = 0
     blocks: int = 1
+    resolution: str = "half"
 
 
 class SRDecoder(nn.Module):
     """The product decoder: bicubic(LR) + a zero-initialised correction predicted from z and the LR image.
 
     At initialisation it outputs exactly the bicubic upscale, so fine-tuning (paper Sec. 3.3) can only learn upward
-    from bicubic quality.
+    from bicubic quality. Wherever the head runs, it sees the bicubic image folded into its cells (space-to-depth)
+    and unfolds its correction the same way.
     """
 
     def __init__(self, decoder: Decoder, spec: AutoencoderSpec, head: SRHeadSpec, scale: int):
         super().__init__()
-        w0, width = spec.widths[0], head.width or spec.widths[0]
+        if head.resolution not in HEAD_CELLS:
+            raise ValueError(f"unknown SR head resolution {head.resolution!r}; choose from {list(HEAD_CELLS)}")
+        w0, w1 = spec.widths
+        width = head.width or w0
         self.scale = scale
+        self.cell = HEAD_CELLS[head.resolution]
         self.decoder = decoder
         self.decoder.out.requires_grad_(False)  # the plain RGB head is unused here; DDP needs every trained param used
-        self.merge = conv3(w0 + 12, width)
+        if self.cell == 4:  # the decoder's upsampling and half-resolution blocks are skipped
+            self.decoder.up.requires_grad_(False)
+            self.decoder.level0.requires_grad_(False)
+        features = {4: w1, 2: w0, 1: width}[self.cell]
+        if self.cell == 1:  # half-resolution features to full resolution: a 1×1 convolution, then depth-to-space
+            self.lift = nn.Conv2d(w0, 4 * width, 1)
+        pixels = 3 * self.cell**2
+        self.merge = conv3(features + pixels, width)
         # One block keeps v0.2's parameter names (`refine`), so its decoders still load.
         self.refine = ResBlock(width)
         self.refine_more = nn.Sequential(*[ResBlock(width) for _ in range(head.blocks - 1)])
-        self.correction = zero_conv(width, 12)
+        self.correction = zero_conv(width, pixels)
+
+    def head_features(self, z: torch.Tensor) -> torch.Tensor:
+        if self.cell == 4:
+            return self.decoder.latent_features(z)
+        if self.cell == 2:
+            return self.decoder.features(z)
+        return F.pixel_shuffle(self.lift(F.silu(self.decoder.features(z))), 2)
 
     def forward(self, z: torch.Tensor, lr: torch.Tensor) -> torch.Tensor:
         upscaled = resize_like(lr, self.scale)
-        h = torch.cat([self.decoder.features(z), F.pixel_unshuffle(upscaled * 2 - 1, 2)], dim=1)
+        h = torch.cat([self.head_features(z), _fold(upscaled * 2 - 1, self.cell)], dim=1)
         h = self.refine_more(self.refine(self.merge(F.silu(h))))
-        return upscaled + F.pixel_shuffle(self.correction(F.silu(h)), 2)
+        return upscaled + _unfold(self.correction(F.silu(h)), self.cell)
+
+
+def _fold(x: torch.Tensor, cell: int) -> torch.Tensor:
+    return F.pixel_unshuffle(x, cell) if cell > 1 else x
+
+
+def _unfold(x: torch.Tensor, cell: int) -> torch.Tensor:
+    return F.pixel_shuffle(x, cell) if cell > 1 else x
 
 
 class PlainDecoder(nn.Module):
