@@ -124,7 +124,9 @@ def training_facts(run: Run, scale: int) -> dict:
         "method": "direct (eq. 2 at this scale)"
         if config.direct
         else f"scale distillation {' → '.join(f'×{s}' for s in config.scales if s <= scale)}",
-        "decoder": "plain (paper)" if config.plain_decoder else "bicubic + zero-initialised correction",
+        "decoder": "plain (paper)"
+        if config.plain_decoder
+        else f"bicubic + zero-initialised correction ({config.sr_head.resolution}-resolution head)",
         "looks": look_facts(config),
         "stages": stages,
         "hardware": _hardware(run.runtime),
