@@ -41,18 +41,24 @@ export function builtInNiqeModelPath(modelsDir = findBuiltInModelsDir()): string
 }
 
 export function loadNiqeModel(file: string): NiqeModel {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`Cannot read the NIQE model ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const notModel = `The NIQE model ${file} is not a yonos-niqe-model/1 file (from yonos-train niqe-export)`;
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`NIQE model ${file}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`${notModel}: not JSON.`, { cause: error });
   }
   const parsed = niqeModelSchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(
-      `NIQE model ${file} is not a yonos-niqe-model/1 file (from yonos-train niqe-export): ` +
-        z.prettifyError(parsed.error).replaceAll('\n', ' '),
-    );
+    throw new Error(`${notModel}: ${z.prettifyError(parsed.error).replaceAll('\n', ' ')}`);
   }
   const { patch, mean, cov, facts } = parsed.data;
   return { patch, mean: Float64Array.from(mean), cov: Float64Array.from(cov.flat()), facts };

@@ -123,13 +123,15 @@ describe('NIQE', () => {
   });
 
   it('refuses a file that is not an exported NIQE model, saying what it needs', async () => {
-    const file = path.join(await tempDir(), 'model.json');
-    writeFileSync(file, JSON.stringify({ mean: [1, 2] }));
-    expect(() => loadNiqeModel(file)).toThrow(
-      /is not a yonos-niqe-model\/1 file \(from yonos-train niqe-export\)/,
-    );
-    expect(() => loadNiqeModel(path.join(path.dirname(file), 'none.json'))).toThrow(
-      /^NIQE model .*none\.json: ENOENT/,
+    const dir = await tempDir();
+    const notModel =
+      /^The NIQE model .* is not a yonos-niqe-model\/1 file \(from yonos-train niqe-export\)/;
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ mean: [1, 2] }));
+    expect(() => loadNiqeModel(path.join(dir, 'model.json'))).toThrow(notModel);
+    writeFileSync(path.join(dir, 'model.npz'), 'PK\u0003\u0004 not JSON');
+    expect(() => loadNiqeModel(path.join(dir, 'model.npz'))).toThrow(/model\.npz .*: not JSON\.$/);
+    expect(() => loadNiqeModel(path.join(dir, 'none.json'))).toThrow(
+      /^Cannot read the NIQE model .*none\.json: ENOENT/,
     );
   });
 });
