@@ -2,9 +2,13 @@
  * `yonos eval`: the standard SR protocol on a folder of HR photos, through the
  * real engine. Each HR image is mod-cropped to the scale, downscaled with
  * antialiased bicubic, saved as an 8-bit PNG (what users feed the app), and
- * upscaled by the model and by bicubic; both are scored on PSNR-Y/SSIM-Y with
- * a border of `scale` pixels, as trainer/yonos_train/evaluate.py does.
+ * upscaled by the model and by bicubic; both are scored as the trainer's
+ * `yonos-train eval` scores them (eval-scores.ts): PSNR-Y/SSIM-Y and the
+ * high-frequency energy ratio with a border of `scale` pixels, the stipple share
+ * and NIQE; the HR photo gets its stipple share and NIQE, the reference a reader
+ * compares with.
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,7 +16,16 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { downscaleAntialiased, upsampleBicubic, type Planes } from './bicubic.js';
 import type { Engine } from './engine.js';
-import { scoreY } from './metrics.js';
+import {
+  hrReference,
+  imageMetrics,
+  meanReference,
+  meanScores,
+  referenceMetrics,
+  type ReferenceScores,
+  type Scores,
+} from './eval-scores.js';
+import { builtInNiqeModelPath, loadNiqeModel } from './niqe.js';
 import type { Look, Scale } from './types.js';
 import { defaultSteps } from './graph-manifest.js';
 import { decoderStrength } from './upscale-options.js';
@@ -25,11 +38,8 @@ export interface EvalOptions {
   modelId?: string;
   look?: Look;
   strength?: number;
-}
-
-interface Scores {
-  psnrY: number;
-  ssimY: number;
+  /** NIQE's natural-scene model (JSON); default: the built-in one; null: no NIQE. */
+  niqeModel?: string | null;
 }
 
 export interface EvalImage extends Scores {
@@ -37,6 +47,7 @@ export interface EvalImage extends Scores {
   width: number;
   height: number;
   bicubic: Scores;
+  hr: ReferenceScores;
 }
 
 export interface EvalReport {
@@ -50,8 +61,13 @@ export interface EvalReport {
   strength: number | null;
   provider: string;
   protocol: string;
+  /** How the perceptual scores are computed, as in the trainer's `yonos-train eval`. */
+  perceptual: string;
+  /** The NIQE model used, with the facts of its fit; null without NIQE. */
+  niqeModel: { file: string; facts: Record<string, unknown> } | null;
   images: EvalImage[];
-  mean: { model: Scores; bicubic: Scores };
+  /** Means over the images; the geometric mean of hfRatio; stipple and NIQE over the images that have them. */
+  mean: { model: Scores; bicubic: Scores; hr: ReferenceScores };
 }
 
 const readable = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.bmp']);
@@ -64,6 +80,8 @@ export async function runEval(engine: Engine, options: EvalOptions): Promise<Eva
     .filter((name) => readable.has(path.extname(name).toLowerCase()))
     .sort();
   if (files.length === 0) throw new Error(`No images (png, jpg, webp, tiff) in ${options.hrDir}.`);
+  const niqeFile = niqeModelFile(options.niqeModel);
+  const niqeModel = niqeFile === null ? null : loadNiqeModel(niqeFile);
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'yonos-eval-'));
   const images: EvalImage[] = [];
   let provider = '';
@@ -85,12 +103,14 @@ export async function runEval(engine: Engine, options: EvalOptions): Promise<Eva
           `${name}: the model returned ${sr.width}×${sr.height}, not ${hr.width}×${hr.height}.`,
         );
       }
+      const reference = hrReference(hr, scale);
       images.push({
         file: name,
         width: hr.width,
         height: hr.height,
-        ...scoreY(sr, hr, scale),
-        bicubic: scoreY(upsampleBicubic(lr, scale), hr, scale),
+        ...imageMetrics(sr, reference, niqeModel),
+        bicubic: imageMetrics(upsampleBicubic(lr, scale), reference, niqeModel),
+        hr: referenceMetrics(hr, niqeModel),
       });
     }
   } finally {
@@ -107,12 +127,34 @@ export async function runEval(engine: Engine, options: EvalOptions): Promise<Eva
     provider,
     protocol:
       'PSNR/SSIM on BT.601 Y, border = scale; LR by antialiased bicubic, stored as 8-bit PNG',
+    perceptual:
+      "hfRatio: high-frequency energy over HR's above the LR's Nyquist frequency (0.5/scale cycles " +
+      'per HR pixel), BT.601 Y, border = scale, geometric mean over images; stipplePct: % of 16-px ' +
+      'windows with a visible 2-px tone, worst of Y, Cb, Cr; NIQE with its model fitted on our photos ' +
+      '(lower is more natural); as yonos-train eval',
+    niqeModel:
+      niqeFile === null || niqeModel === null ? null : { file: niqeFile, facts: niqeModel.facts },
     images,
-    mean: { model: mean(images), bicubic: mean(images.map((image) => image.bicubic)) },
+    mean: {
+      model: meanScores(images),
+      bicubic: meanScores(images.map((image) => image.bicubic)),
+      hr: meanReference(images.map((image) => image.hr)),
+    },
   };
 }
 
-/** RGB planes in [0, 1], cropped to a multiple of `multiple` on each side. */
+function niqeModelFile(option: string | null | undefined): string | null {
+  if (option !== undefined) return option;
+  const builtIn = builtInNiqeModelPath();
+  if (builtIn === null || !existsSync(builtIn)) {
+    throw new Error(
+      'The built-in NIQE model (native-models/niqe/photos-train.json) is missing: ' +
+        'pass --niqe-model FILE, or --no-niqe.',
+    );
+  }
+  return builtIn;
+}
+
 export async function readPlanes(file: string, multiple: number): Promise<Planes> {
   const { data, info } = await sharp(file, { autoOrient: true })
     .removeAlpha()
@@ -150,25 +192,25 @@ function quantise(image: Planes): Planes {
   return { ...image, data: image.data.map((value) => Math.round(value * 255) / 255) };
 }
 
-function mean(scores: readonly Scores[]): Scores {
-  const average = (pick: (s: Scores) => number): number =>
-    scores.reduce((sum, s) => sum + pick(s), 0) / scores.length;
-  return { psnrY: average((s) => s.psnrY), ssimY: average((s) => s.ssimY) };
-}
-
 export function evalMarkdown(report: EvalReport): string {
+  const fixed = (value: number | null, digits: number): string =>
+    value === null ? '—' : value.toFixed(digits);
+  const perceptual = (s: ReferenceScores): string =>
+    `${fixed(s.stipplePct, 2)} | ${fixed(s.niqe, 3)} |`;
   const row = (label: string, s: Scores): string =>
-    `| ${label} | ${s.psnrY.toFixed(3)} | ${s.ssimY.toFixed(4)} |`;
+    `| ${label} | ${s.psnrY.toFixed(3)} | ${s.ssimY.toFixed(4)} | ${s.hfRatio.toFixed(3)} | ${perceptual(s)}`;
   return [
     `Eval of ${report.model} (×${report.scale}, ${lookLabel(report)}, ${report.steps} step(s), ${report.provider}) ` +
       `on ${report.images.length} image(s) in ${report.hrDir}`,
     '',
-    '| method | PSNR-Y (dB) | SSIM-Y |',
-    '| --- | ---: | ---: |',
+    '| method | PSNR-Y (dB) | SSIM-Y | HF ratio | stipple % | NIQE |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     row(report.model, report.mean.model),
     row('bicubic', report.mean.bicubic),
+    `| HR | — | — | — | ${perceptual(report.mean.hr)}`,
     '',
     report.protocol,
+    report.perceptual,
     '',
   ].join('\n');
 }

@@ -17,7 +17,7 @@ export function lumaBt601(image: Planes): Float64Array {
   });
 }
 
-interface Luma {
+export interface Luma {
   width: number;
   height: number;
   data: Float64Array;

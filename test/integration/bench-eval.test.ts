@@ -3,10 +3,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { benchMarkdown, runBench, type BenchReport } from '../../main/engine/bench.js';
+import { runEval, type EvalReport } from '../../main/engine/eval.js';
 import type { LookBenchReport } from '../../main/engine/look-bench.js';
 import type { EngineOptions } from '../../main/engine/index.js';
 import { syntheticPhoto } from '../../main/engine/synthetic.js';
 import { runYonos } from '../support/cli.js';
+import { testEngine } from '../support/engine.js';
 import { fixtureModelsDir, tempDir } from '../support/temp.js';
 
 const engineOptions: EngineOptions = {
@@ -144,51 +146,133 @@ describe('the bench', () => {
 });
 
 describe('yonos eval', () => {
-  it('scores the model and bicubic on PSNR-Y/SSIM-Y in one run', async () => {
+  const shippedNiqeModel = path.resolve('native-models/niqe/photos-train.json');
+
+  /** Photos of 64 and 50 px (below one NIQE patch) and one of 128×104 (one patch). */
+  async function hrPhotos(): Promise<string> {
     const hrDir = await tempDir();
-    for (const [name, size] of [
-      ['a.png', 64],
-      ['b.png', 50],
+    for (const [name, width, height] of [
+      ['a.png', 64, 64],
+      ['b.png', 50, 50],
+      ['c.png', 128, 104],
     ] as const) {
-      await sharp(syntheticPhoto(size, size), { raw: { width: size, height: size, channels: 3 } })
+      await sharp(syntheticPhoto(width, height), { raw: { width, height, channels: 3 } })
         .png()
         .toFile(path.join(hrDir, name));
     }
+    return hrDir;
+  }
+
+  const evalArgs = (hrDir: string) => [
+    'eval',
+    '--hr',
+    hrDir,
+    '--scale',
+    '2',
+    '--models',
+    fixtureModelsDir,
+    '--device',
+    'cpu',
+  ];
+
+  it('scores the model and bicubic on PSNR-Y/SSIM-Y, HF ratio, stipple and NIQE, and the HR on stipple and NIQE', async () => {
+    const hrDir = await hrPhotos();
+    const out = path.join(await tempDir(), 'eval.json');
     const run = await runYonos(
-      [
-        'eval',
-        '--hr',
-        hrDir,
-        '--scale',
-        '2',
-        '--models',
-        fixtureModelsDir,
-        '--device',
-        'cpu',
-        '--json',
-      ],
-      { YONOS_DATA_DIR: await tempDir() },
+      [...evalArgs(hrDir), '--niqe-model', shippedNiqeModel, '--out', out],
+      {
+        YONOS_DATA_DIR: await tempDir(),
+      },
     );
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as {
-      model: string;
-      images: { file: string; width: number; psnrY: number; bicubic: { psnrY: number } }[];
-      mean: { model: { psnrY: number; ssimY: number }; bicubic: { psnrY: number } };
-    };
+    const report = JSON.parse(readFileSync(out, 'utf8')) as EvalReport;
+    expect(report.schema).toBe('yonos-eval/1');
     expect(report.model).toBe('yonos-tiny-x2');
-    expect(report.images.map((image) => [image.file, image.width])).toEqual([
-      ['a.png', 64],
-      ['b.png', 50],
+    expect(report.images.map((image) => [image.file, image.width, image.height])).toEqual([
+      ['a.png', 64, 64],
+      ['b.png', 50, 50],
+      ['c.png', 128, 104],
     ]);
     expect(report.mean.model.psnrY).toBeGreaterThan(20);
     expect(report.mean.model.ssimY).toBeLessThanOrEqual(1);
     expect(Math.abs(report.mean.model.psnrY - report.mean.bicubic.psnrY)).toBeLessThan(3);
-    const table = await runYonos(
-      ['eval', '--hr', hrDir, '--scale', '2', '--models', fixtureModelsDir],
-      { YONOS_DATA_DIR: await tempDir() },
+    for (const image of report.images) {
+      for (const scores of [image, image.bicubic]) {
+        expect(scores.hfRatio).toBeGreaterThan(0);
+        expect(scores.stipplePct).toBeGreaterThanOrEqual(0);
+        expect(scores.stipplePct).toBeLessThanOrEqual(100);
+      }
+      // Bicubic interpolation loses the detail above the LR's Nyquist frequency.
+      expect(image.bicubic.hfRatio).toBeLessThan(1);
+      expect(image.hr.stipplePct).toBeGreaterThanOrEqual(0);
+    }
+    // NIQE needs one 96-px patch: only c.png has a score, and the means are over it alone.
+    const [a, b, c] = report.images;
+    for (const small of [a, b]) {
+      expect([small?.niqe, small?.bicubic.niqe, small?.hr.niqe]).toEqual([null, null, null]);
+    }
+    for (const value of [c?.niqe, c?.bicubic.niqe, c?.hr.niqe]) expect(value).toBeGreaterThan(0);
+    expect(report.mean.model.niqe).toBe(c?.niqe);
+    expect(report.mean.bicubic.niqe).toBe(c?.bicubic.niqe);
+    expect(report.mean.hr.niqe).toBe(c?.hr.niqe);
+    const hfRatios = report.images.map((image) => image.hfRatio);
+    expect(report.mean.model.hfRatio).toBeCloseTo(
+      Math.exp(hfRatios.reduce((sum, ratio) => sum + Math.log(ratio), 0) / 3),
+      12,
     );
-    expect(table.stdout).toMatch(/^\| yonos-tiny-x2 \| [\d.]+ \| [\d.]+ \|$/m);
-    expect(table.stdout).toMatch(/^\| bicubic \| [\d.]+ \| [\d.]+ \|$/m);
+    expect(report.niqeModel?.file).toBe(shippedNiqeModel);
+    expect(report.niqeModel?.facts).toMatchObject({ images: 216, patch: 96 });
+    const table = readFileSync(out.replace(/\.json$/, '.md'), 'utf8');
+    expect(run.stdout).toBe(table);
+    expect(table).toMatch(
+      /^\| method \| PSNR-Y \(dB\) \| SSIM-Y \| HF ratio \| stipple % \| NIQE \|$/m,
+    );
+    expect(table).toMatch(
+      /^\| yonos-tiny-x2 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$/m,
+    );
+    expect(table).toMatch(/^\| bicubic \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$/m);
+    expect(table).toMatch(/^\| HR \| — \| — \| — \| [\d.]+ \| [\d.]+ \|$/m);
+  });
+
+  it('scores NIQE with the built-in model by default', async () => {
+    const hrDir = await tempDir();
+    await sharp(syntheticPhoto(128, 104), { raw: { width: 128, height: 104, channels: 3 } })
+      .png()
+      .toFile(path.join(hrDir, 'c.png'));
+    // In process, so the built-in folder is this checkout's: the tests' CLI bundle lives in
+    // node_modules/.cache, and finds the native-models/ of the checkout node_modules belongs to.
+    const { engine } = await testEngine();
+    const report = await runEval(engine, { hrDir, scale: 2 });
+    expect(report.niqeModel?.file).toBe(shippedNiqeModel);
+    expect(report.images[0]?.niqe).toBeGreaterThan(0);
+  });
+
+  it('skips NIQE with --no-niqe, and fails clearly on a NIQE model it cannot read', async () => {
+    const hrDir = await tempDir();
+    await sharp(syntheticPhoto(128, 104), { raw: { width: 128, height: 104, channels: 3 } })
+      .png()
+      .toFile(path.join(hrDir, 'c.png'));
+    const env = { YONOS_DATA_DIR: await tempDir() };
+    const skipped = await runYonos([...evalArgs(hrDir), '--no-niqe', '--json'], env);
+    expect(skipped.code).toBe(0);
+    const report = JSON.parse(skipped.stdout) as EvalReport;
+    expect(report.niqeModel).toBeNull();
+    const [image] = report.images;
+    expect([image?.niqe, image?.bicubic.niqe, image?.hr.niqe, report.mean.hr.niqe]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect(image?.stipplePct).toBeGreaterThanOrEqual(0);
+    const missing = path.join(hrDir, 'none.json');
+    const unreadable = await runYonos([...evalArgs(hrDir), '--niqe-model', missing], env);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toMatch(/^Cannot read the NIQE model .*none\.json: ENOENT/);
+    const both = await runYonos([...evalArgs(hrDir), '--niqe-model', missing, '--no-niqe'], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/cannot be used with/);
   });
 
   it('fails clearly on a folder without images', async () => {

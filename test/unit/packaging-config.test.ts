@@ -169,7 +169,7 @@ describe('the files in each build', () => {
     },
   );
 
-  it('ships the built-in model packages, each with its manifest, beside the app', async () => {
+  it("ships the built-in model packages, each with its manifest, and yonos eval's NIQE model beside the app", async () => {
     for (const target of buildTargets) {
       const models = must(
         extraResources(config, target).find((resource) => resource.from === 'native-models'),
@@ -187,7 +187,10 @@ describe('the files in each build', () => {
         await Promise.all(packages.map((name) => selectFiles(`native-models/${name}`, () => true)))
       ).flat();
       expect(shipped).toEqual(everyPackageFile.sort());
-      for (const name of packages) expect(shipped).toContain(`native-models/${name}/manifest.json`);
+      for (const name of packages.filter((name) => name !== 'niqe')) {
+        expect(shipped).toContain(`native-models/${name}/manifest.json`);
+      }
+      expect(shipped).toContain('native-models/niqe/photos-train.json');
       expect(shipped).not.toContain('native-models/README.md');
       expect(shipped).not.toContain('native-models/CONTRACT.md');
     }

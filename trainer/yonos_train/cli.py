@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--photos", type=Path, nargs="+", required=True, help="folders of pristine (sharp) photos")
     fit.add_argument("--out", type=Path, required=True, help="the model file to write (.npz)")
     fit.add_argument("--patch", type=int, default=96, help="patch side in pixels, even (default 96, as the paper)")
+    export = sub.add_parser("niqe-export", help="write a NIQE model as JSON, for the app's `yonos eval`")
+    export.add_argument("--model", type=Path, required=True, help="a NIQE model from `niqe-fit` (.npz)")
+    export.add_argument("--out", type=Path, required=True, help="the JSON file to write")
     bud = sub.add_parser("budget", help="error budget of a run: AE ceiling, oracle latent, shipped, no U-Net")
     bud.add_argument("--run", type=Path, required=True, help="a trained run folder")
     bud.add_argument("--hr", type=Path, nargs="+", required=True, help="folders of HR images (one table row each)")
@@ -163,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             "pipeline": _pipeline,
             "eval": _eval,
             "niqe-fit": _niqe_fit,
+            "niqe-export": _niqe_export,
             "budget": _budget,
             "crops": _crops,
             "quantize": _quantize,
@@ -234,6 +238,14 @@ def _niqe_fit(args: argparse.Namespace) -> int:
     model = fit_model(args.photos, args.patch)
     model.save(args.out)
     print(json.dumps(model.facts))
+    return 0
+
+
+def _niqe_export(args: argparse.Namespace) -> int:
+    from .niqe import NiqeModel
+
+    args.out.write_text(json.dumps(NiqeModel.load(args.model).to_json()) + "\n")
+    print(args.out)
     return 0
 
 

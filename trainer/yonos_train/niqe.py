@@ -47,6 +47,17 @@ class NiqeModel:
         with np.load(path) as data:
             return cls(data["mean"], data["cov"], int(data["patch"]), json.loads(str(data["facts"])))
 
+    def to_json(self) -> dict:
+        """The model as plain JSON (`yonos-niqe-model/1`) for the app's `yonos eval`, which reads no .npz: the
+        doubles are written as Python's shortest round-tripping repr, so the app reads back the very same values."""
+        return {
+            "schema": "yonos-niqe-model/1",
+            "patch": self.patch,
+            "mean": self.mean.tolist(),
+            "cov": self.cov.tolist(),
+            "facts": self.facts,
+        }
+
 
 def luma_255(rgb: torch.Tensor) -> torch.Tensor:
     """(3, H, W) in [0, 1] → (H, W) grey in [0, 255], MATLAB's rgb2gray weights as the reference code uses."""
