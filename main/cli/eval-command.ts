@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { evalMarkdown, runEval } from '../engine/eval.js';
 import { Engine, type Scale } from '../engine/index.js';
@@ -51,6 +52,7 @@ export function evalCommand(): Command {
         this.error((error as Error).message, { exitCode: usageExitCode, code: 'yonos.usage' });
       }
       const engine = await Engine.create(engineOptionsFrom(options));
+      const bar = scoringBar(process.stderr);
       try {
         const report = await runEval(engine, {
           hrDir: options.hr,
@@ -58,12 +60,42 @@ export function evalCommand(): Command {
           ...definedFields({ steps: options.steps, modelId: options.model }),
           ...look,
           niqeModel: options.niqe ? options.niqeModel : null,
+          ...definedFields({ onScored: bar?.update }),
         });
+        bar?.stop();
         await outputReport(report, evalMarkdown(report), options);
       } catch (error) {
+        bar?.stop();
         this.error((error as Error).message);
       } finally {
         await engine.close();
       }
     });
+}
+
+/** A progress bar over the photos on a terminal's stderr (stdout carries the report); none otherwise. */
+function scoringBar(
+  stderr: NodeJS.WriteStream,
+): { update: (scored: number, total: number, file: string) => void; stop: () => void } | null {
+  if (!stderr.isTTY) return null;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: stderr,
+      format: 'Scoring [{bar}] {value}/{total} photos, ETA {eta_formatted} {file}',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: (scored, total, file) => {
+      if (!started) bar.start(total, 0, { file: '' });
+      started = true;
+      bar.update(scored, { file });
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
 }

@@ -40,6 +40,8 @@ export interface EvalOptions {
   strength?: number;
   /** NIQE's natural-scene model (JSON); default: the built-in one; null: no NIQE. */
   niqeModel?: string | null;
+  /** Called after each photo is scored: a few seconds each, so the CLI shows progress. */
+  onScored?: (scored: number, total: number, file: string) => void;
 }
 
 export interface EvalImage extends Scores {
@@ -112,6 +114,7 @@ export async function runEval(engine: Engine, options: EvalOptions): Promise<Eva
         bicubic: imageMetrics(upsampleBicubic(lr, scale), reference, niqeModel),
         hr: referenceMetrics(hr, niqeModel),
       });
+      options.onScored?.(images.length, files.length, name);
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -235,7 +235,7 @@ describe('yonos eval', () => {
     expect(table).toMatch(/^\| HR \| — \| — \| — \| [\d.]+ \| [\d.]+ \|$/m);
   });
 
-  it('scores NIQE with the built-in model by default', async () => {
+  it('scores NIQE with the built-in model by default, telling the caller as each photo is scored', async () => {
     const hrDir = await tempDir();
     await sharp(syntheticPhoto(128, 104), { raw: { width: 128, height: 104, channels: 3 } })
       .png()
@@ -243,7 +243,13 @@ describe('yonos eval', () => {
     // In process, so the built-in folder is this checkout's: the tests' CLI bundle lives in
     // node_modules/.cache, and finds the native-models/ of the checkout node_modules belongs to.
     const { engine } = await testEngine();
-    const report = await runEval(engine, { hrDir, scale: 2 });
+    const scored: string[] = [];
+    const report = await runEval(engine, {
+      hrDir,
+      scale: 2,
+      onScored: (done, total, file) => scored.push(`${done}/${total} ${file}`),
+    });
+    expect(scored).toEqual(['1/1 c.png']);
     expect(report.niqeModel?.file).toBe(shippedNiqeModel);
     expect(report.images[0]?.niqe).toBeGreaterThan(0);
   });
