@@ -1,6 +1,7 @@
 import torch
 
 from yonos_train.artifacts import grid_excess_db, stipple_pct, suspect_periods
+from yonos_train.evaluate import reference_metrics
 
 
 def photo_y(seed: int = 0, size: int = 512) -> torch.Tensor:
@@ -65,3 +66,8 @@ def test_stipple_below_one_grey_level_or_broadband_noise_does_not_count():
     faint = photo + 0.3 / 255 * ((rows + cols) % 2 * 2 - 1)
     noisy = photo + 4 / 255 * torch.randn(photo.shape, generator=torch.Generator().manual_seed(1))
     assert stipple_pct(faint) < 1 and stipple_pct(noisy) < 1
+
+
+def test_eval_scores_stipple_only_on_images_of_a_window_or_more():
+    assert reference_metrics(photo_rgb()[:, :12, :40], None) == {}
+    assert reference_metrics(photo_rgb()[:, :16, :40], None) == {"stipple_pct": 0.0}

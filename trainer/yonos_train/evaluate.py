@@ -14,7 +14,7 @@ import onnxruntime as ort
 import torch
 import torch.nn.functional as F
 
-from .artifacts import BLOCK, grid_excess_db, stipple_pct
+from .artifacts import BLOCK, STIPPLE_WINDOW, grid_excess_db, stipple_pct
 from .data import load_rgb, scan_images
 from .degrade import SAMPLERS, camera_jpeg, degrade
 from .diffusion import ddim_sample
@@ -184,7 +184,7 @@ def evaluate_model(
         hr = load_hr(path, s, crop)
         lr = make_lr(hr[None], s, degradation, seed + index)[0]
         rows["bicubic"].append(image_metrics(resize_like(lr[None], s)[0], hr, s, niqe_model))
-        rows["hr"].append({"stipple_pct": stipple_pct(hr)} | ({"niqe": niqe(hr, niqe_model)} if niqe_model else {}))
+        rows["hr"].append(reference_metrics(hr, niqe_model))
         outputs = [torch.from_numpy(model.upscale(lr[None].numpy(), steps=n, seed=seed + index))[0] for n in steps]
         for n, sr in zip(steps, outputs, strict=True):
             rows[f"steps/{n}"].append(dict(zip(("psnr_y", "ssim_y"), score(sr, hr, s), strict=True)))
@@ -229,14 +229,22 @@ def image_metrics(
     psnr_y, ssim_y = score(sr, hr, scale)
     y_sr, y_hr = (rgb_to_y(x[None])[0, scale:-scale, scale:-scale] for x in (sr, hr))
     metrics: dict = {"psnr_y": psnr_y, "ssim_y": ssim_y, "hf_ratio": hf_energy_ratio(y_sr, y_hr, 0.5 / scale)}
-    if niqe_model is not None:
-        metrics["niqe"] = niqe(sr, niqe_model)
+    metrics |= reference_metrics(sr, niqe_model)
     if min(hr.shape[1:]) >= BLOCK:
         metrics["grid_excess_db"] = grid_excess_db(rgb_to_y(sr[None])[0], rgb_to_y(hr[None])[0], scale)
-    metrics["stipple_pct"] = stipple_pct(sr)
     if faithful is not None:
         metrics["delta_e00_vs_faithful"] = mean_delta_e00(sr, faithful)
         metrics["colour_shift_delta_e00_vs_faithful"] = colour_shift_delta_e00(sr, faithful, scale)
+    return metrics
+
+
+def reference_metrics(rgb: torch.Tensor, niqe_model: NiqeModel | None) -> dict:
+    """What the HR photo is scored on too: NIQE with a model, and the stipple share on images of a window or more."""
+    metrics: dict = {}
+    if niqe_model is not None:
+        metrics["niqe"] = niqe(rgb, niqe_model)
+    if min(rgb.shape[1:]) >= STIPPLE_WINDOW:
+        metrics["stipple_pct"] = stipple_pct(rgb)
     return metrics
 
 
