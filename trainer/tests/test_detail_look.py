@@ -10,17 +10,19 @@ import pytest
 import torch
 
 from yonos_train.adversarial import (
+    DetailSpec,
     DetailTrainer,
+    PatchDiscriminator,
     adaptive_weight,
     feature_matching_loss,
     generator_adversarial_loss,
     hinge_discriminator_loss,
 )
-from yonos_train.config import PRESETS
+from yonos_train.config import PRESETS, load_config, replace_nested
 from yonos_train.export import DecoderGraph, export_package
 from yonos_train.losses import amplitude_loss, harmonic_mask, periodic_excess_loss, reconstruction_loss
 from yonos_train.models import SRDecoder, UNet
-from yonos_train.train import Autoencoder, build_decoder
+from yonos_train.train import Autoencoder, build_decoder, decoder_grids
 
 CONFIG = PRESETS["tiny"]
 
@@ -312,3 +314,32 @@ def test_crops_show_a_two_look_model_faithful_and_detailed_side_by_side(two_look
     assert sheet.width == 32 * 5  # bicubic | faithful | detailed | the faithful-only model | HR
     halves = crop_panels([out / "two"], hr, (0, 0, 32), "bicubic", strengths=[0.5])
     assert halves.width == 32 * 3
+
+
+def nyquist_share(gradient: torch.Tensor) -> float:
+    """The share of a gradient's energy at the 2-px period (the last row and column of its spectrum)."""
+    power = torch.fft.fft2(gradient.double()).abs().pow(2).sum((0, 1))
+    half = power.shape[-1] // 2
+    return float((power[half, :].sum() + power[:, half].sum()) / power.sum())
+
+
+@pytest.mark.parametrize("antialias", [False, True])
+def test_an_antialiased_discriminator_sends_the_decoder_no_two_pixel_checkerboard(antialias):
+    """Odena et al. 2016: a stride-2 convolution's input gradient is a transposed convolution, with a 2-px pattern a
+    decoder trained against it learns to draw (the stipple). Blurred first, the gradient has none at that period."""
+    torch.manual_seed(0)
+    discriminator = PatchDiscriminator(DetailSpec(width=8, layers=2, antialias=antialias))
+    image = torch.rand(2, 3, 64, 64, requires_grad=True)
+    discriminator(image)[1].sum().backward()
+    assert image.grad is not None
+    share = nyquist_share(image.grad)
+    assert share < 1e-3 if antialias else share > 0.1  # ~2e-5 (the replicated edges) vs 0.3
+
+
+def test_the_grid_term_covers_the_heads_own_cell_when_asked():
+    config = load_config("default")
+    assert decoder_grids(config, 8) == (4, 8)
+    with_head = replace_nested(config, {"detail": {"head_grid": True}})
+    assert decoder_grids(with_head, 8) == (2, 4, 8)
+    full_head = replace_nested(with_head, {"sr_head": {"resolution": "full"}})
+    assert decoder_grids(full_head, 8) == (4, 8)  # a full-resolution head predicts each pixel: no cell of its own

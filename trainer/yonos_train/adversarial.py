@@ -44,6 +44,10 @@ class DetailSpec:
     amplitude_weight: float = 1.0  # the Fourier amplitude term (losses.amplitude_loss): HR's energy at every frequency
     grid_weight: float = 1.0  # the LR-pixel and latent grids kept at HR's level (losses.periodic_excess_loss)
     betas: tuple[float, float] = (0.5, 0.9)  # LDM's Adam betas for autoencoder and discriminator
+    # Blur before each stride-2 convolution of the discriminator (Zhang 2019), so the gradient it sends the decoder
+    # has no 2-px checkerboard (Odena et al. 2016: a strided convolution's gradient is a transposed one).
+    antialias: bool = False
+    head_grid: bool = False  # add the SR head's own 2-px cell to the grids the grid-excess term keeps at HR's level
 
 
 class PatchDiscriminator(nn.Module):
@@ -51,7 +55,8 @@ class PatchDiscriminator(nn.Module):
     stride 2 then one of stride 1, LeakyReLU 0.2, and a 4×4 head with one logit per patch.
 
     No normalisation layer: LDM's BatchNorm would mix the statistics of the real and fake batches it sees in separate
-    calls; the discriminator is small and shallow enough to train without one.
+    calls; the discriminator is small and shallow enough to train without one. With `antialias`, each stride-2
+    convolution sees its input blurred by [1, 2, 1]², which has no response at the 2-px period.
     """
 
     def __init__(self, spec: DetailSpec):
@@ -63,6 +68,7 @@ class PatchDiscriminator(nn.Module):
             for c_in, c_out, stride in zip([3, *widths[:-1]], widths, strides, strict=True)
         )
         self.head = nn.Conv2d(widths[-1], 1, 4, padding=1)
+        self.blurred = [spec.antialias and stride == 2 for stride in strides]
         for conv in [*self.blocks, self.head]:
             nn.init.kaiming_normal_(conv.weight, a=LEAKY_SLOPE, nonlinearity="leaky_relu")
             nn.init.zeros_(conv.bias)
@@ -70,10 +76,18 @@ class PatchDiscriminator(nn.Module):
     def forward(self, image: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Image in [0, 1] → (every block's features, patch logits)."""
         h, features = image.float() * 2 - 1, []
-        for block in self.blocks:
-            h = F.leaky_relu(block(h), LEAKY_SLOPE)
+        for block, blurred in zip(self.blocks, self.blurred, strict=True):
+            h = F.leaky_relu(block(blur(h) if blurred else h), LEAKY_SLOPE)
             features.append(h)
         return features, self.head(h)
+
+
+def blur(h: torch.Tensor) -> torch.Tensor:
+    """The [1, 2, 1]² / 16 low-pass per channel (BlurPool's filter, Zhang 2019), edges replicated: zero at the
+    2-px period, so nothing downstream of it can ask for that period."""
+    taps = torch.tensor([1.0, 2.0, 1.0], device=h.device, dtype=h.dtype)
+    kernel = (taps[:, None] * taps[None, :] / 16).expand(h.shape[1], 1, 3, 3)
+    return F.conv2d(F.pad(h, (1, 1, 1, 1), mode="replicate"), kernel, groups=h.shape[1])
 
 
 def hinge_discriminator_loss(logits_real: torch.Tensor, logits_fake: torch.Tensor) -> torch.Tensor:

@@ -28,7 +28,7 @@ from .degrade import degrade_pair
 from .diffusion import ddim_sample, distillation_loss, raw_target_loss, sample_logsnr
 from .imaging import resize_like
 from .losses import psnr_y, reconstruction_loss
-from .models import Decoder, Encoder, PlainDecoder, SRDecoder, UNet
+from .models import HEAD_CELLS, Decoder, Encoder, PlainDecoder, SRDecoder, UNet
 from .progress import Progress
 from .runtime import Runtime, all_reduce_mean
 
@@ -376,8 +376,10 @@ def finetune_detail_decoder(
 
 
 def decoder_grids(config: Config, scale: int) -> tuple[int, ...]:
-    """The periods, in HR pixels, of the grids the decoder is built on: the LR pixel and the latent cell."""
-    return tuple(sorted({scale, config.ae.factor}))
+    """The periods, in HR pixels, of the grids the decoder is built on: the LR pixel and the latent cell, and with
+    `detail.head_grid` the cell its head predicts (2 px at half resolution, through a pixel shuffle)."""
+    head_cell = HEAD_CELLS[config.sr_head.resolution] if config.detail.head_grid and not config.plain_decoder else 1
+    return tuple(sorted({scale, config.ae.factor} | ({head_cell} if head_cell > 1 else set())))
 
 
 def detail_step(encoder: Encoder, unet: UNet, scale: int) -> StepFn:
