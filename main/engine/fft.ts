@@ -10,7 +10,13 @@
 
 type Transform = (re: Float64Array, im: Float64Array) => void;
 
+/**
+ * Plans (tables and work buffers, up to ~0.5 MB for a long side of a few thousand pixels) for the
+ * lengths last used: an eval scores three images of one size in a row, and a folder of photos of
+ * many sizes must not keep a plan for each.
+ */
 const plans = new Map<number, Transform>();
+const keptPlans = 8;
 
 /** Transforms (re, im) in place; both of the same length. */
 export function fft(re: Float64Array, im: Float64Array): void {
@@ -19,6 +25,8 @@ export function fft(re: Float64Array, im: Float64Array): void {
   if (plan === undefined) {
     plan = isPowerOfTwo(n) ? radix2(n) : bluestein(n);
     plans.set(n, plan);
+    const oldest = plans.keys().next().value;
+    if (plans.size > keptPlans && oldest !== undefined) plans.delete(oldest);
   }
   plan(re, im);
 }
