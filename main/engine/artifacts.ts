@@ -15,14 +15,12 @@ const stippleTone = 3;
 const hann = hannWindow(window);
 /** e^(−2πi·kn/16), n = 0…15, for the 2-px period (k = 8) and the two frequencies below it, one row each. */
 const frequencies = [window / 2 - 2, window / 2 - 1, window / 2];
-const cosines = Float64Array.from({ length: 3 * window }, (_, i) =>
-  Math.cos((2 * Math.PI * (frequencies[Math.floor(i / window)] ?? 0) * (i % window)) / window),
-);
-const sines = Float64Array.from(
+const angles = Float64Array.from(
   { length: 3 * window },
-  (_, i) =>
-    -Math.sin((2 * Math.PI * (frequencies[Math.floor(i / window)] ?? 0) * (i % window)) / window),
+  (_, i) => (2 * Math.PI * (frequencies[Math.floor(i / window)] ?? 0) * (i % window)) / window,
 );
+const cosines = angles.map(Math.cos);
+const sines = angles.map((angle) => -Math.sin(angle));
 
 export interface NyquistTone {
   /** Per window: the power at the 2-px period along rows or columns, whichever is stronger. */
