@@ -1,6 +1,13 @@
 import cliProgress from 'cli-progress';
-import { Command, Option } from 'commander';
-import { evalMarkdown, runEval } from '../engine/eval.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  evalMarkdown,
+  evalSweepMarkdown,
+  runEval,
+  runEvalSweep,
+  type EvalReport,
+} from '../engine/eval.js';
+import { plotFormats, writePerceptionDistortionPlot } from '../engine/pd-plot.js';
 import { Engine, type Scale } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
@@ -20,6 +27,8 @@ interface EvalCliOptions extends EngineCliOptions, LookCliOptions {
   niqeModel?: string;
   /** False with --no-niqe. */
   niqe: boolean;
+  strengths?: number[];
+  plot?: string;
 }
 
 export function evalCommand(): Command {
@@ -44,26 +53,53 @@ export function evalCommand(): Command {
         'skip NIQE (about a second per 2-MP image for each of output, bicubic, HR)',
       ).conflicts('niqeModel'),
     )
+    .addOption(
+      new Option(
+        '--strengths <list>',
+        'score the detailed look at each of these strengths, e.g. 0,0.5,1 (0 is faithful), in one table',
+      )
+        .argParser(parseStrengths)
+        .conflicts(['look', 'strength']),
+    )
+    .addOption(
+      new Option(
+        '--plot <file>',
+        'also draw PSNR-Y against NIQE (bicubic, each look scored, HR) as .svg or .png',
+      ).argParser(parsePlotFile),
+    )
     .action(async function (this: Command, options: EvalCliOptions) {
       let look: LookCliOptions = {};
       try {
         look = lookOptionsFrom(options);
+        if (options.plot !== undefined && !options.niqe) {
+          throw new InvalidArgumentError('--plot draws NIQE: it cannot be used with --no-niqe.');
+        }
       } catch (error) {
         this.error((error as Error).message, { exitCode: usageExitCode, code: 'yonos.usage' });
       }
       const engine = await Engine.create(engineOptionsFrom(options));
       const bar = scoringBar(process.stderr);
       try {
-        const report = await runEval(engine, {
+        const common = {
           hrDir: options.hr,
           scale: options.scale,
           ...definedFields({ steps: options.steps, modelId: options.model }),
-          ...look,
           niqeModel: options.niqe ? options.niqeModel : null,
           ...definedFields({ onScored: bar?.update }),
-        });
-        bar?.stop();
-        await outputReport(report, evalMarkdown(report), options);
+        };
+        let reports: EvalReport[];
+        if (options.strengths === undefined) {
+          const report = await runEval(engine, { ...common, ...look });
+          bar?.stop();
+          reports = [report];
+          await outputReport(report, evalMarkdown(report), options);
+        } else {
+          const sweep = await runEvalSweep(engine, { ...common, strengths: options.strengths });
+          bar?.stop();
+          reports = sweep.reports;
+          await outputReport(sweep, evalSweepMarkdown(sweep), options);
+        }
+        if (options.plot !== undefined) await writePerceptionDistortionPlot(reports, options.plot);
       } catch (error) {
         bar?.stop();
         this.error((error as Error).message);
@@ -98,4 +134,23 @@ function scoringBar(
       if (started) bar.stop();
     },
   };
+}
+
+function parseStrengths(value: string): number[] {
+  const strengths = value.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
+  if (strengths.some((strength) => !(strength >= 0 && strength <= 1))) {
+    throw new InvalidArgumentError(
+      'Strengths are numbers from 0 to 1, separated by commas (e.g. 0,0.5,1).',
+    );
+  }
+  return [...new Set(strengths)];
+}
+
+function parsePlotFile(value: string): string {
+  if (!plotFormats.some((extension) => value.toLowerCase().endsWith(extension))) {
+    throw new InvalidArgumentError(
+      `The plot is an SVG or a PNG: name it .svg or .png, not ${value}.`,
+    );
+  }
+  return value;
 }

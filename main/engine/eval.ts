@@ -18,6 +18,7 @@ import { downscaleAntialiased, upsampleBicubic, type Planes } from './bicubic.js
 import type { Engine } from './engine.js';
 import {
   hrReference,
+  type HrReference,
   imageMetrics,
   meanReference,
   meanScores,
@@ -25,7 +26,7 @@ import {
   type ReferenceScores,
   type Scores,
 } from './eval-scores.js';
-import { builtInNiqeModelPath, loadNiqeModel } from './niqe.js';
+import { builtInNiqeModelPath, loadNiqeModel, type NiqeModel } from './niqe.js';
 import type { Look, Scale } from './types.js';
 import { defaultSteps } from './graph-manifest.js';
 import { decoderStrength } from './upscale-options.js';
@@ -75,9 +76,76 @@ export interface EvalReport {
 const readable = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.bmp']);
 
 export async function runEval(engine: Engine, options: EvalOptions): Promise<EvalReport> {
+  const model = engine.resolveModel(options.scale, options.modelId);
+  const look = { look: options.look ?? 'faithful', strength: decoderStrength(model, options) };
+  const [report] = await evaluateLooks(engine, model, options, [
+    { ...look, ...definedFields({ requested: options.strength }) },
+  ]);
+  if (report === undefined) throw new Error('No look was scored.'); // one look in, one report out
+  return report;
+}
+
+export interface EvalSweepOptions extends Omit<EvalOptions, 'look' | 'strength'> {
+  /** The detailed look's strengths to score, 0 (faithful) … 1. */
+  strengths: readonly number[];
+}
+
+/** Several strengths of one model's looks, scored on the same LR photos (`yonos eval --strengths`). */
+export interface EvalSweep {
+  schema: 'yonos-eval-sweep/1';
+  /** One `yonos-eval/1` report per strength, in the order asked; bicubic's and HR's scores are shared. */
+  reports: EvalReport[];
+}
+
+export async function runEvalSweep(engine: Engine, options: EvalSweepOptions): Promise<EvalSweep> {
+  const model = engine.resolveModel(options.scale, options.modelId);
+  if (!model.manifest.looks.includes('detailed')) {
+    throw new Error(
+      `Model ${model.id} has no detailed look, so it has no strengths to compare (it has: ${model.manifest.looks.join(', ')}).`,
+    );
+  }
+  if (options.strengths.length === 0) throw new Error('Give at least one strength.');
+  const looks = options.strengths.map((strength) => ({
+    look: 'detailed' as const,
+    strength: decoderStrength(model, { look: 'detailed', strength }),
+    requested: strength,
+  }));
+  return {
+    schema: 'yonos-eval-sweep/1',
+    reports: await evaluateLooks(engine, model, options, looks),
+  };
+}
+
+type EvalModel = ReturnType<Engine['resolveModel']>;
+
+interface LookToScore {
+  look: Look;
+  /** The decoder's strength (null for a faithful-only model). */
+  strength: number | null;
+  /** The strength to ask the engine for, when one was asked. */
+  requested?: number;
+}
+
+/** What one photo's scoring shares between looks: its LR file, and bicubic's and the HR's scores. */
+interface PreparedPhoto {
+  file: string;
+  lrFile: string;
+  bicubic: Scores;
+  hr: ReferenceScores;
+}
+
+/**
+ * Scores each look on every photo: looks outer, so each look's decoder session
+ * opens once; the LR photo, bicubic's and the HR's scores are made on the first
+ * look's pass and reused.
+ */
+async function evaluateLooks(
+  engine: Engine,
+  model: EvalModel,
+  options: Omit<EvalOptions, 'look' | 'strength'>,
+  looks: readonly LookToScore[],
+): Promise<EvalReport[]> {
   const { scale } = options;
-  const model = engine.resolveModel(scale, options.modelId);
-  const strength = decoderStrength(model, options);
   const files = (await readdir(options.hrDir))
     .filter((name) => readable.has(path.extname(name).toLowerCase()))
     .sort();
@@ -85,48 +153,88 @@ export async function runEval(engine: Engine, options: EvalOptions): Promise<Eva
   const niqeFile = niqeModelFile(options.niqeModel);
   const niqeModel = niqeFile === null ? null : loadNiqeModel(niqeFile);
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'yonos-eval-'));
-  const images: EvalImage[] = [];
-  let provider = '';
+  const prepared: PreparedPhoto[] = [];
+  const reports: EvalReport[] = [];
+  let scored = 0;
   try {
-    for (const name of files) {
-      const hr = await readPlanes(path.join(options.hrDir, name), scale);
-      const lr = quantise(downscaleAntialiased(hr, scale));
-      const lrFile = path.join(workDir, 'lr.png');
-      await writePlanes(lr, lrFile);
-      const result = await engine.upscaleFile(lrFile, path.join(workDir, 'sr.png'), {
-        scale,
-        modelId: model.id,
-        ...definedFields({ steps: options.steps, look: options.look, strength: options.strength }),
-      });
-      provider = result.device;
-      const sr = await readPlanes(result.output, 1);
-      if (sr.width !== hr.width || sr.height !== hr.height) {
-        throw new Error(
-          `${name}: the model returned ${sr.width}×${sr.height}, not ${hr.width}×${hr.height}.`,
-        );
+    for (const look of looks) {
+      const images: EvalImage[] = [];
+      let provider = '';
+      for (const [index, name] of files.entries()) {
+        const hr = await readPlanes(path.join(options.hrDir, name), scale);
+        const reference = hrReference(hr, scale);
+        const photo =
+          prepared[index] ?? (await preparePhoto(hr, reference, name, workDir, index, niqeModel));
+        prepared[index] = photo;
+        const result = await engine.upscaleFile(photo.lrFile, path.join(workDir, 'sr.png'), {
+          scale,
+          modelId: model.id,
+          look: look.look,
+          ...definedFields({ steps: options.steps, strength: look.requested }),
+        });
+        provider = result.device;
+        const sr = await readPlanes(result.output, 1);
+        if (sr.width !== hr.width || sr.height !== hr.height) {
+          throw new Error(
+            `${name}: the model returned ${sr.width}×${sr.height}, not ${hr.width}×${hr.height}.`,
+          );
+        }
+        images.push({
+          file: name,
+          width: hr.width,
+          height: hr.height,
+          ...imageMetrics(sr, reference, niqeModel),
+          bicubic: photo.bicubic,
+          hr: photo.hr,
+        });
+        scored += 1;
+        options.onScored?.(scored, files.length * looks.length, name);
       }
-      const reference = hrReference(hr, scale);
-      images.push({
-        file: name,
-        width: hr.width,
-        height: hr.height,
-        ...imageMetrics(sr, reference, niqeModel),
-        bicubic: imageMetrics(upsampleBicubic(lr, scale), reference, niqeModel),
-        hr: referenceMetrics(hr, niqeModel),
-      });
-      options.onScored?.(images.length, files.length, name);
+      reports.push(evalReport(options, model, look, provider, niqeFile, niqeModel, images));
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+  return reports;
+}
+
+async function preparePhoto(
+  hr: Planes,
+  reference: HrReference,
+  file: string,
+  workDir: string,
+  index: number,
+  niqeModel: NiqeModel | null,
+): Promise<PreparedPhoto> {
+  const { scale } = reference;
+  const lr = quantise(downscaleAntialiased(hr, scale));
+  const lrFile = path.join(workDir, `lr-${index}.png`);
+  await writePlanes(lr, lrFile);
+  return {
+    file,
+    lrFile,
+    bicubic: imageMetrics(upsampleBicubic(lr, scale), reference, niqeModel),
+    hr: referenceMetrics(hr, niqeModel),
+  };
+}
+
+function evalReport(
+  options: Omit<EvalOptions, 'look' | 'strength'>,
+  model: EvalModel,
+  look: LookToScore,
+  provider: string,
+  niqeFile: string | null,
+  niqeModel: NiqeModel | null,
+  images: EvalImage[],
+): EvalReport {
   return {
     schema: 'yonos-eval/1',
     hrDir: options.hrDir,
-    scale,
+    scale: options.scale,
     steps: options.steps ?? defaultSteps(model.manifest),
     model: model.id,
-    look: options.look ?? 'faithful',
-    strength,
+    look: look.look,
+    strength: look.strength,
     provider,
     protocol:
       'PSNR/SSIM on BT.601 Y, border = scale; LR by antialiased bicubic, stored as 8-bit PNG',
@@ -196,6 +304,41 @@ function quantise(image: Planes): Planes {
 }
 
 export function evalMarkdown(report: EvalReport): string {
+  return [
+    `Eval of ${report.model} (×${report.scale}, ${lookLabel(report)}, ${report.steps} step(s), ${report.provider}) ` +
+      `on ${report.images.length} image(s) in ${report.hrDir}`,
+    '',
+    ...scoresTable([[report.model, report.mean.model]], report),
+    '',
+    report.protocol,
+    report.perceptual,
+    '',
+  ].join('\n');
+}
+
+/** One table for a sweep: a row per strength, then bicubic and HR (shared by every strength). */
+export function evalSweepMarkdown({ reports }: EvalSweep): string {
+  const [first] = reports;
+  if (first === undefined) return '';
+  return [
+    `Eval of ${first.model} (×${first.scale}, ${reports.length} strengths of its looks, ${first.steps} step(s), ` +
+      `${first.provider}) on ${first.images.length} image(s) in ${first.hrDir}`,
+    '',
+    ...scoresTable(
+      reports.map((report) => [
+        `${strengthLabel(report)} (strength ${String(report.strength)})`,
+        report.mean.model,
+      ]),
+      first,
+    ),
+    '',
+    first.protocol,
+    first.perceptual,
+    '',
+  ].join('\n');
+}
+
+function scoresTable(rows: [string, Scores][], report: EvalReport): string[] {
   const fixed = (value: number | null, digits: number): string =>
     value === null ? '—' : value.toFixed(digits);
   const perceptual = (s: ReferenceScores): string =>
@@ -203,19 +346,18 @@ export function evalMarkdown(report: EvalReport): string {
   const row = (label: string, s: Scores): string =>
     `| ${label} | ${s.psnrY.toFixed(3)} | ${s.ssimY.toFixed(4)} | ${s.hfRatio.toFixed(3)} | ${perceptual(s)}`;
   return [
-    `Eval of ${report.model} (×${report.scale}, ${lookLabel(report)}, ${report.steps} step(s), ${report.provider}) ` +
-      `on ${report.images.length} image(s) in ${report.hrDir}`,
-    '',
     '| method | PSNR-Y (dB) | SSIM-Y | HF ratio | stipple % | NIQE |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    row(report.model, report.mean.model),
+    ...rows.map(([label, scores]) => row(label, scores)),
     row('bicubic', report.mean.bicubic),
     `| HR | — | — | — | ${perceptual(report.mean.hr)}`,
-    '',
-    report.protocol,
-    report.perceptual,
-    '',
-  ].join('\n');
+  ];
+}
+
+/** 0 → faithful, 1 → detailed, a blend by its strength; a faithful-only model's one look. */
+export function strengthLabel({ look, strength }: Pick<EvalReport, 'look' | 'strength'>): string {
+  if (strength === null || look === 'faithful') return 'faithful';
+  return strength === 0 ? 'faithful' : strength === 1 ? 'detailed' : `detailed ${String(strength)}`;
 }
 
 function lookLabel({ look, strength }: Pick<EvalReport, 'look' | 'strength'>): string {

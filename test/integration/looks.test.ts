@@ -2,12 +2,14 @@
  * The faithful and detailed looks, through the CLI and the job queue, on the
  * two-look fixture (trainer/scripts/make-look-fixture.sh) and a faithful-only one.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { systemInfoSchema, type AppSettings } from '../../common/contract.js';
 import { InvalidError } from '../../common/errors.js';
 import { createServices } from '../../main/app/services.js';
+import type { EvalReport, EvalSweep } from '../../main/engine/eval.js';
 import { defaultSettings } from '../../main/library/settings-store.js';
 import { jsonLines, runYonos } from '../support/cli.js';
 import { rawImage, rawPixels, smoothPhoto, writeTestImage } from '../support/engine.js';
@@ -173,6 +175,96 @@ describe('looks', () => {
     expect(faithful).toMatchObject({ model: twoLooks, look: 'faithful', strength: 0 });
     expect(detailed).toMatchObject({ model: twoLooks, look: 'detailed', strength: 0.5 });
     expect(detailed.mean.model.psnrY).not.toBe(faithful.mean.model.psnrY);
+  });
+
+  it('yonos eval --strengths scores each strength on the same LR photos in one table, and --plot draws PSNR-Y against NIQE', async () => {
+    const hrDir = await tempDir();
+    // 128×104: one 96-px NIQE patch, so the plot has its x axis.
+    await writeTestImage(
+      'hr.png',
+      rawImage({ width: 128, height: 104, channels: 3, value: smoothPhoto }),
+      hrDir,
+    );
+    const outDir = await tempDir();
+    const out = path.join(outDir, 'sweep.json');
+    const svg = path.join(outDir, 'pd.svg');
+    const run = await yonos([
+      'eval',
+      '--hr',
+      hrDir,
+      '--scale',
+      '4',
+      '--strengths',
+      '0,0.5,1',
+      '--plot',
+      svg,
+      '--out',
+      out,
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const sweep = JSON.parse(readFileSync(out, 'utf8')) as EvalSweep;
+    expect(sweep.schema).toBe('yonos-eval-sweep/1');
+    expect(sweep.reports.map((r) => [r.schema, r.model, r.look, r.strength])).toEqual([
+      ['yonos-eval/1', twoLooks, 'detailed', 0],
+      ['yonos-eval/1', twoLooks, 'detailed', 0.5],
+      ['yonos-eval/1', twoLooks, 'detailed', 1],
+    ]);
+    const [zero, half, one] = sweep.reports;
+    // Strength 0 is the faithful look: the same scores as scoring it alone.
+    const faithful = await yonos(['eval', '--hr', hrDir, '--scale', '4', '--json']);
+    expect((JSON.parse(faithful.stdout) as EvalReport).mean.model).toEqual(zero?.mean.model);
+    expect(new Set(sweep.reports.map((r) => r.mean.model.psnrY)).size).toBe(3);
+    // Bicubic and the HR are scored once and shared.
+    expect(half?.mean.bicubic).toEqual(zero?.mean.bicubic);
+    expect(one?.mean.hr).toEqual(zero?.mean.hr);
+    expect(run.stdout).toBe(readFileSync(out.replace(/\.json$/, '.md'), 'utf8'));
+    expect(run.stdout).toMatch(/^\| faithful \(strength 0\) \| [\d.]+ \|/m);
+    expect(run.stdout).toMatch(/^\| detailed 0\.5 \(strength 0\.5\) \| [\d.]+ \|/m);
+    expect(run.stdout).toMatch(/^\| detailed \(strength 1\) \| [\d.]+ \|/m);
+    expect(run.stdout).toMatch(/^\| bicubic \| [\d.]+ \|/m);
+    const drawing = readFileSync(svg, 'utf8');
+    expect(drawing.match(/<circle /g)).toHaveLength(3);
+    for (const label of ['faithful', 'detailed 0.5', 'detailed', 'bicubic', 'HR']) {
+      expect(drawing).toContain(`>${label}</text>`);
+    }
+    // The PNG is rendered from the same drawing.
+    const png = path.join(outDir, 'pd.png');
+    const again = await yonos(['eval', '--hr', hrDir, '--scale', '4', '--plot', png, '--json']);
+    expect(again.code).toBe(0);
+    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 640, height: 420 });
+  });
+
+  it('yonos eval refuses strengths it cannot score, and a plot without NIQE, in one line', async () => {
+    const hrDir = await tempDir();
+    await writeTestImage(
+      'hr.png',
+      rawImage({ width: 64, height: 48, channels: 3, value: smoothPhoto }),
+      hrDir,
+    );
+    const evalArgs = ['eval', '--hr', hrDir, '--scale', '4'];
+    const usage: [string[], RegExp][] = [
+      [['--strengths', '0,2'], /Strengths are numbers from 0 to 1/],
+      [['--strengths', '0,,1'], /Strengths are numbers from 0 to 1/],
+      [['--strengths', '0,1', '--strength', '0.5'], /cannot be used with/],
+      [['--strengths', '0,1', '--look', 'faithful'], /cannot be used with/],
+      [['--plot', 'pd.gif'], /name it \.svg or \.png, not pd\.gif/],
+      [['--plot', 'pd.svg', '--no-niqe'], /--plot draws NIQE: it cannot be used with --no-niqe/],
+    ];
+    for (const [args, message] of usage) {
+      const run = await yonos([...evalArgs, ...args]);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(message);
+    }
+    const faithfulOnly = await yonos([...evalArgs, '--strengths', '0,1'], fixtureModelsDir);
+    expect(faithfulOnly.code).toBe(1);
+    expect(faithfulOnly.stderr).toMatch(
+      /^Model yonos-tiny-x4 has no detailed look, so it has no strengths to compare/,
+    );
+    // 64×48 is below one NIQE patch: nothing to put on the NIQE axis.
+    const small = await yonos([...evalArgs, '--plot', path.join(await tempDir(), 'pd.svg')]);
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(/The PSNR–NIQE plot needs NIQE scores: photos of at least 96 px/);
   });
 
   it('yonos jobs add queues the look, and refuses --strength with --look faithful', async () => {
