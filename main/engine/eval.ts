@@ -128,7 +128,6 @@ interface LookToScore {
 
 /** What one photo's scoring shares between looks: its LR file, and bicubic's and the HR's scores. */
 interface PreparedPhoto {
-  file: string;
   lrFile: string;
   bicubic: Scores;
   hr: ReferenceScores;
@@ -164,7 +163,7 @@ async function evaluateLooks(
         const hr = await readPlanes(path.join(options.hrDir, name), scale);
         const reference = hrReference(hr, scale);
         const photo =
-          prepared[index] ?? (await preparePhoto(hr, reference, name, workDir, index, niqeModel));
+          prepared[index] ?? (await preparePhoto(hr, reference, workDir, index, niqeModel));
         prepared[index] = photo;
         const result = await engine.upscaleFile(photo.lrFile, path.join(workDir, 'sr.png'), {
           scale,
@@ -201,7 +200,6 @@ async function evaluateLooks(
 async function preparePhoto(
   hr: Planes,
   reference: HrReference,
-  file: string,
   workDir: string,
   index: number,
   niqeModel: NiqeModel | null,
@@ -211,7 +209,6 @@ async function preparePhoto(
   const lrFile = path.join(workDir, `lr-${index}.png`);
   await writePlanes(lr, lrFile);
   return {
-    file,
     lrFile,
     bicubic: imageMetrics(upsampleBicubic(lr, scale), reference, niqeModel),
     hr: referenceMetrics(hr, niqeModel),
