@@ -80,6 +80,11 @@ def load_config(preset: str, toml_path: Path | None = None, **overrides: object)
     config = replace_nested(config, {k: v for k, v in overrides.items() if v is not None})
     if config.decoder_loss not in DECODER_LOSSES:
         raise ValueError(f"unknown decoder loss {config.decoder_loss!r}; choose from {list(DECODER_LOSSES)}")
+    if config.unet.latent_channels != config.ae.latent_channels:
+        raise ValueError(
+            f"the U-Net's latent_channels ({config.unet.latent_channels}) must match the autoencoder's "
+            f"({config.ae.latent_channels}): set [unet] latent_channels too"
+        )
     return config
 
 
