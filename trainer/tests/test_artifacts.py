@@ -71,3 +71,13 @@ def test_stipple_below_one_grey_level_or_broadband_noise_does_not_count():
 def test_eval_scores_stipple_only_on_images_of_a_window_or_more():
     assert reference_metrics(photo_rgb()[:, :12, :40], None) == {}
     assert reference_metrics(photo_rgb()[:, :16, :40], None) == {"stipple_pct": 0.0}
+
+
+def test_on_flat_blocks_only_a_tone_that_can_be_seen_counts():
+    """Around a flat block's harmonics the spectrum is nearly empty, so a residue far below one 8-bit grey level
+    would read as a peak of tens of dB; it cannot be seen, and does not survive an 8-bit output."""
+    flat = 0.5 + 0.003 * (photo_y(1, 256) - 0.5)  # luma σ ≈ 0.0005: every 128-px block is flat
+    yy, xx = torch.meshgrid(torch.arange(256), torch.arange(256), indexing="ij")
+    grid = torch.cos(2 * torch.pi * xx / 4)  # the latent cells' period
+    assert grid_excess_db(flat + 0.05 / 255 * grid, flat, scale=4)["flat"] == 0.0
+    assert grid_excess_db(flat + 2 / 255 * grid, flat, scale=4)["flat"] > 10

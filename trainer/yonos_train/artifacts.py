@@ -13,6 +13,7 @@ import torch
 
 BLOCK = 128
 FLAT_STD = 0.02  # HR luma standard deviation below which a block counts as flat
+VISIBLE_TONE = 1 / 255  # a periodic tone weaker than one 8-bit grey level can neither be seen nor survive 8 bits
 
 
 def suspect_periods(scale: int) -> list[int]:
@@ -34,26 +35,44 @@ def mean_power(tiles: torch.Tensor) -> torch.Tensor:
     return torch.fft.fft2(tiles * window).abs().pow(2).mean(0)
 
 
-def peaks_db(power: torch.Tensor, period: int) -> torch.Tensor:
-    """Per harmonic of the period (both axes, both diagonals): its power over the median of a ring 2–3 bins
-    around it, in dB."""
-    ratios = []
+def harmonics(period: int) -> list[tuple[int, int]]:
+    """The spectrum bins of a period's harmonics in a block: both axes and both diagonals."""
+    bins = []
     for k in range(1, period // 2 + 1):
         f = k * BLOCK // period
-        for fy, fx in ((0, f), (f, 0), (f, f), (f, -f)):
-            ring = [
-                power[(fy + dy) % BLOCK, (fx + dx) % BLOCK]
-                for dy in range(-3, 4)
-                for dx in range(-3, 4)
-                if max(abs(dy), abs(dx)) >= 2 and (fy + dy) % BLOCK and (fx + dx) % BLOCK
-            ]
-            ratios.append(float(power[fy % BLOCK, fx % BLOCK]) / max(float(torch.stack(ring).median()), 1e-20))
+        bins += [(0, f), (f, 0), (f, f), (f, -f)]
+    return bins
+
+
+def peaks_db(power: torch.Tensor, period: int) -> torch.Tensor:
+    """Per harmonic of the period: its power over the median of a ring 2–3 bins around it, in dB."""
+    ratios = []
+    for fy, fx in harmonics(period):
+        ring = [
+            power[(fy + dy) % BLOCK, (fx + dx) % BLOCK]
+            for dy in range(-3, 4)
+            for dx in range(-3, 4)
+            if max(abs(dy), abs(dx)) >= 2 and (fy + dy) % BLOCK and (fx + dx) % BLOCK
+        ]
+        ratios.append(float(power[fy % BLOCK, fx % BLOCK]) / max(float(torch.stack(ring).median()), 1e-20))
     return 10 * torch.log10(torch.tensor(ratios).clamp(min=1e-20))
+
+
+def tone_amplitudes(power: torch.Tensor, period: int) -> torch.Tensor:
+    """Per harmonic of the period: the amplitude of the cosine that has that bin's power under the Hann window, in
+    luma units. A bin that is its own mirror (at the 2-px period) holds the whole cosine, any other bin half of it."""
+    window_sum = float(torch.hann_window(BLOCK, periodic=True, dtype=torch.float64).sum()) ** 2
+    amplitudes = []
+    for fy, fx in harmonics(period):
+        own_mirror = fy % (BLOCK // 2) == 0 and fx % (BLOCK // 2) == 0
+        amplitudes.append(float(power[fy % BLOCK, fx % BLOCK]) ** 0.5 / window_sum * (1 if own_mirror else 2))
+    return torch.tensor(amplitudes)
 
 
 def grid_excess_db(sr_y: torch.Tensor, hr_y: torch.Tensor, scale: int) -> dict[str, float]:
     """The worst excess (output minus HR) over the harmonics of the suspect periods, on all blocks and on the HR's
-    flat blocks."""
+    flat blocks. On flat blocks only tones of at least one grey level count: around their harmonics the spectrum is
+    nearly empty, so an invisible residue would otherwise read as a peak of tens of dB."""
     sr_blocks, hr_blocks = blocks(sr_y), blocks(hr_y)
     flat = hr_blocks.std(dim=(1, 2)) < FLAT_STD
     result = {}
@@ -62,9 +81,13 @@ def grid_excess_db(sr_y: torch.Tensor, hr_y: torch.Tensor, scale: int) -> dict[s
             result[name] = 0.0
             continue
         sr_power, hr_power = mean_power(sr_blocks[mask]), mean_power(hr_blocks[mask])
-        result[name] = round(
-            max(float((peaks_db(sr_power, p) - peaks_db(hr_power, p)).max()) for p in suspect_periods(scale)), 2
-        )
+        excesses = []
+        for period in suspect_periods(scale):
+            excess = peaks_db(sr_power, period) - peaks_db(hr_power, period)
+            if name == "flat":
+                excess = excess[tone_amplitudes(sr_power, period) >= VISIBLE_TONE]
+            excesses += excess.tolist()
+        result[name] = round(max(excesses), 2) if excesses else 0.0  # no visible tone: nothing in excess
     return result
 
 
