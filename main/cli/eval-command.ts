@@ -7,7 +7,7 @@ import {
   runEvalSweep,
   type EvalReport,
 } from '../engine/eval.js';
-import { plotFormats, writePerceptionDistortionPlot } from '../engine/pd-plot.js';
+import { plotFormat, writePerceptionDistortionPlot } from '../engine/pd-plot.js';
 import { Engine, type Scale } from '../engine/index.js';
 import { addEngineOptions, type EngineCliOptions } from './app-options.js';
 import { engineOptionsFrom } from './engine-options.js';
@@ -146,11 +146,12 @@ function parseStrengths(value: string): number[] {
   return [...new Set(strengths)];
 }
 
+/** The engine's own check of the plot's name, as a usage error. */
 function parsePlotFile(value: string): string {
-  if (!plotFormats.some((extension) => value.toLowerCase().endsWith(extension))) {
-    throw new InvalidArgumentError(
-      `The plot is an SVG or a PNG: name it .svg or .png, not ${value}.`,
-    );
+  try {
+    plotFormat(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
   }
   return value;
 }

@@ -21,21 +21,21 @@ interface Point {
   label: string;
 }
 
-export const plotFormats = ['.svg', '.png'] as const;
+/** The plot's format from its file name: an SVG, or a PNG rendered from it. */
+export function plotFormat(file: string): 'svg' | 'png' {
+  const extension = path.extname(file).toLowerCase();
+  if (extension === '.svg') return 'svg';
+  if (extension === '.png') return 'png';
+  throw new Error(`The plot is an SVG or a PNG: name it .svg or .png, not ${file}.`);
+}
 
 export async function writePerceptionDistortionPlot(
   reports: readonly EvalReport[],
   file: string,
 ): Promise<void> {
-  const extension = path.extname(file).toLowerCase();
-  if (!(plotFormats as readonly string[]).includes(extension)) {
-    throw new Error(`The plot is an SVG or a PNG: name it .svg or .png, not ${file}.`);
-  }
+  const format = plotFormat(file);
   const svg = perceptionDistortionSvg(reports);
-  await writeFile(
-    file,
-    extension === '.svg' ? svg : await sharp(Buffer.from(svg)).png().toBuffer(),
-  );
+  await writeFile(file, format === 'svg' ? svg : await sharp(Buffer.from(svg)).png().toBuffer());
 }
 
 export function perceptionDistortionSvg(reports: readonly EvalReport[]): string {
