@@ -114,7 +114,7 @@ def nyquist_tone(channel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _visible_tone_power() -> float:
     """The tone power of a 2-px stripe one 8-bit level in amplitude: weaker stipple cannot be seen."""
-    stripe = (torch.arange(STIPPLE_WINDOW) % 2 * 2 - 1).double().expand(STIPPLE_WINDOW, -1) / 255
+    stripe = (torch.arange(STIPPLE_WINDOW) % 2 * 2 - 1).double().expand(STIPPLE_WINDOW, -1) * VISIBLE_TONE
     return float(nyquist_tone(stripe)[0].flatten()[0])
 
 
