@@ -135,8 +135,9 @@ interface PreparedPhoto {
 
 /**
  * Scores each look on every photo: looks outer, so each look's decoder session
- * opens once; the LR photo, bicubic's and the HR's scores are made on the first
- * look's pass and reused.
+ * opens once (the engine keeps only two strengths open); the LR photo, bicubic's
+ * and the HR's scores are made on the first look's pass and reused. The HR photo
+ * itself is read again for each look rather than kept, so memory holds one photo.
  */
 async function evaluateLooks(
   engine: Engine,
