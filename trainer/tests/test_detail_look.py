@@ -18,9 +18,17 @@ from yonos_train.adversarial import (
     generator_adversarial_loss,
     hinge_discriminator_loss,
 )
+from yonos_train.artifacts import VISIBLE_TONE, stipple_pct
 from yonos_train.config import PRESETS, load_config, replace_nested
 from yonos_train.export import DecoderGraph, export_package
-from yonos_train.losses import amplitude_loss, harmonic_mask, periodic_excess_loss, reconstruction_loss
+from yonos_train.losses import (
+    amplitude_loss,
+    harmonic_mask,
+    nyquist_amplitudes,
+    periodic_excess_loss,
+    reconstruction_loss,
+    stipple_excess_loss,
+)
 from yonos_train.models import SRDecoder, UNet
 from yonos_train.train import Autoencoder, build_decoder, decoder_grids
 
@@ -343,3 +351,59 @@ def test_the_grid_term_covers_the_heads_own_cell_when_asked():
     assert decoder_grids(with_head, 8) == (2, 4, 8)
     full_head = replace_nested(with_head, {"sr_head": {"resolution": "full"}})
     assert decoder_grids(full_head, 8) == (4, 8)  # a full-resolution head predicts each pixel: no cell of its own
+
+
+def test_nyquist_amplitudes_read_a_two_pixel_tone_in_grey_levels_per_window_and_direction():
+    columns = torch.arange(48) % 2 * 2 - 1.0
+    stripe = 0.5 + 3 / 255 * columns.expand(1, 1, 32, 48)  # vertical stripes: a tone along x only
+    along_x, along_y = nyquist_amplitudes(stripe)
+    assert along_x.shape == (1, 1, 3, 5)  # 16-px windows, stride 8
+    torch.testing.assert_close(along_x, torch.full_like(along_x, 3 / 255))
+    assert float(along_y.max()) < 1e-5
+    assert float(nyquist_amplitudes(torch.full((1, 1, 32, 32), 0.7))[0].max()) < 1e-5  # a flat image has none
+
+
+def stippled_photo() -> tuple[torch.Tensor, torch.Tensor]:
+    """A photo stand-in (1/f luma, a colour cast, a bright edge), and the same with the ×8 detailed decoder's stipple:
+    a 2-px checker a few grey levels strong in a band along the edge (as in test_artifacts)."""
+    spectrum = torch.fft.fft2(torch.randn(128, 128, generator=torch.Generator().manual_seed(3)))
+    f = torch.fft.fftfreq(128)
+    texture = torch.fft.ifft2(spectrum / (f[:, None] ** 2 + f[None, :] ** 2).sqrt().clamp(min=1 / 128)).real
+    rows, cols = torch.meshgrid(torch.arange(128), torch.arange(128), indexing="ij")
+    y = 0.4 + 0.15 * texture / texture.std() + 0.2 * (rows >= 64)
+    photo = torch.stack([y + 0.05, y, y - 0.05])[None].clamp(0, 1)
+    checker = ((rows + cols) % 2 * 2 - 1) * (rows - 64).abs().lt(10)
+    return photo, (photo + torch.tensor([-1.0, 1.0, 2.0])[:, None, None] * 3 / 255 * checker).clamp(0, 1)
+
+
+def test_the_stipple_loss_is_the_two_pixel_tone_the_output_has_beyond_the_hr():
+    photo, stippled = stippled_photo()
+    assert float(stipple_excess_loss(photo, photo)) == 0
+    assert float(stipple_excess_loss(stippled, photo)) > 1e-4
+    # less tone than the HR's is not stipple (the checker adds to the photo's own 2-px content, or cancels some)
+    assert float(stipple_excess_loss(photo, stippled)) < float(stipple_excess_loss(stippled, photo)) / 50
+    fabric = 0.5 + 4 / 255 * (torch.arange(64) % 2 * 2 - 1.0).expand(1, 3, 64, 64)  # the HR's own 2-px texture
+    assert float(stipple_excess_loss(1 - fabric, fabric)) < 1e-7  # drawn with the other phase: no excess
+
+
+def test_descending_the_stipple_loss_removes_what_the_stipple_measure_sees_and_leaves_the_rest():
+    photo, stippled = stippled_photo()
+    assert stipple_pct(stippled[0]) > 8
+    image = stippled.clone().requires_grad_(True)
+    optimizer = torch.optim.SGD([image], lr=10)
+    for _ in range(300):
+        optimizer.zero_grad()
+        stipple_excess_loss(image, photo).backward()
+        optimizer.step()
+    assert stipple_pct(image.detach()[0]) < 1
+    away = (torch.arange(128) - 64).abs().ge(24)  # beyond the band and the windows that overlap it
+    assert float((image.detach() - stippled)[..., away, :].abs().max()) < VISIBLE_TONE  # under one grey level
+
+
+def test_the_detailed_decoders_loss_adds_the_stipple_term_at_its_weight():
+    plain, (z, lr, hr) = detail_trainer(disc_start=10)
+    weighted, _ = detail_trainer(disc_start=10, stipple_weight=20.0)  # the same weights: same seed
+    fake = weighted.decoder(z, lr)
+    features_real = weighted.discriminator(hr)[0]
+    expected = plain.decoder_loss(plain.decoder(z, lr), hr, features_real) + 20.0 * stipple_excess_loss(fake, hr)
+    torch.testing.assert_close(weighted.decoder_loss(fake, hr, features_real), expected)

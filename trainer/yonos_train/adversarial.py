@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from .losses import amplitude_loss, periodic_excess_loss, reconstruction_loss
+from .losses import amplitude_loss, periodic_excess_loss, reconstruction_loss, stipple_excess_loss
 from .models import SRDecoder
 
 LEAKY_SLOPE = 0.2
@@ -48,6 +48,9 @@ class DetailSpec:
     # has no 2-px checkerboard (Odena et al. 2016: a strided convolution's gradient is a transposed one).
     antialias: bool = False
     head_grid: bool = False  # add the SR head's own 2-px cell to the grids the grid-excess term keeps at HR's level
+    # The local 2-px tone kept at HR's level per 16-px window (losses.stipple_excess_loss): the stipple along edges
+    # that the averaged grid term cannot see. 0 (off) reproduces v0.3.1.
+    stipple_weight: float = 0.0
 
 
 class PatchDiscriminator(nn.Module):
@@ -153,14 +156,15 @@ class DetailTrainer(nn.Module):
         return loss
 
     def decoder_loss(self, fake: torch.Tensor, hr: torch.Tensor, features_real: list[torch.Tensor]) -> torch.Tensor:
-        """L1 + FFT + Fourier amplitude + grid excess + feature matching, plus λ·L_G once the discriminator has had its
-        head start."""
+        """L1 + FFT + Fourier amplitude + grid excess + stipple excess + feature matching, plus λ·L_G once the
+        discriminator has had its head start."""
         frozen = {name: p.detach() for name, p in self.discriminator.named_parameters()}
         features_fake, logits_fake = functional_call(self.discriminator, frozen, (fake,))
         reconstruction = (
             reconstruction_loss(fake, hr, self.fft_weight)
             + self.spec.amplitude_weight * amplitude_loss(fake, hr)
             + self.spec.grid_weight * periodic_excess_loss(fake, hr, self.grid_periods)
+            + self.spec.stipple_weight * stipple_excess_loss(fake, hr)
             + self.spec.feature_weight * feature_matching_loss(features_fake, features_real)
         )
         adversarial = generator_adversarial_loss(logits_fake)

@@ -121,14 +121,19 @@ def _visible_tone_power() -> float:
 VISIBLE_TONE_POWER = _visible_tone_power()
 
 
+def stipple_channels(rgb: torch.Tensor) -> torch.Tensor:
+    """(…, 3, H, W) RGB → (…, 3, H, W) luma, B − Y and R − Y: where a stipple is looked for, in luma or in colour."""
+    y = 0.299 * rgb[..., 0, :, :] + 0.587 * rgb[..., 1, :, :] + 0.114 * rgb[..., 2, :, :]
+    return torch.stack([y, rgb[..., 2, :, :] - y, rgb[..., 0, :, :] - y], dim=-3)
+
+
 def stipple_pct(rgb: torch.Tensor) -> float:
     """Stipple, a 2-px checker or stripe such as a head that predicts 2×2 cells (pixel shuffle) can draw when pushed
     to add texture: the share of 16-px windows, in %, worst of Y, Cb and Cr, with a visible tone at the 2-px period
     that stands out of the spectrum below it (`STIPPLE_TONE`). Local, so a stipple only along edges counts, which
     the averaged spectrum of `grid_excess_db` misses; natural photos score a few %."""
-    y = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
     shares = []
-    for channel in (y, rgb[2] - y, rgb[0] - y):
+    for channel in stipple_channels(rgb):
         tone, ratio = nyquist_tone(channel)
         shares.append(float(((tone >= VISIBLE_TONE_POWER) & (ratio > STIPPLE_TONE)).double().mean()))
     return round(100 * max(shares), 2)
