@@ -1,6 +1,6 @@
 import torch
 
-from yonos_train.artifacts import grid_excess_db, stipple_pct, suspect_periods
+from yonos_train.artifacts import grid_excess_db, overshoot_pct, stipple_pct, suspect_periods
 from yonos_train.evaluate import reference_metrics
 
 
@@ -81,3 +81,12 @@ def test_on_flat_blocks_only_a_tone_that_can_be_seen_counts():
     grid = torch.cos(2 * torch.pi * xx / 4)  # the latent cells' period
     assert grid_excess_db(flat + 0.05 / 255 * grid, flat, scale=4)["flat"] == 0.0
     assert grid_excess_db(flat + 2 / 255 * grid, flat, scale=4)["flat"] > 10
+
+
+def test_halos_along_a_sharpened_edge_count_as_overshoot_and_a_blurred_edge_does_not():
+    hr = photo_y(2, 128) * 0.5 + 0.25 * (torch.arange(128) >= 64).float()  # texture and a step edge
+    blurred = torch.nn.functional.avg_pool2d(hr[None, None], 5, stride=1, padding=2, count_include_pad=False)[0, 0]
+    sharpened = hr + 1.5 * (hr - blurred)  # unsharp masking: a bright and a dark band along the edge
+    assert overshoot_pct(hr, hr) == 0
+    assert overshoot_pct(blurred, hr) < 0.5
+    assert overshoot_pct(sharpened, hr) > 5

@@ -101,6 +101,7 @@ def test_eval_on_two_images_writes_json_and_plot(tiny_run, tmp_path):
     assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert entry["looks"] == ["faithful"] and set(entry["strengths"]) == {"0"}  # faithful only: strength 0 only
     assert 0 < entry["strengths"]["0"]["hf_ratio"] and "niqe" not in entry["hr"]  # no NIQE model, no NIQE
+    assert 0 <= entry["strengths"]["0"]["overshoot_pct"] <= 100 and "overshoot_pct" in entry["bicubic"]
     assert (
         main(
             [

@@ -137,3 +137,21 @@ def stipple_pct(rgb: torch.Tensor) -> float:
         tone, ratio = nyquist_tone(channel)
         shares.append(float(((tone >= VISIBLE_TONE_POWER) & (ratio > STIPPLE_TONE)).double().mean()))
     return round(100 * max(shares), 2)
+
+
+OVERSHOOT_NEIGHBOURHOOD = 7  # px: an edge's halo lies within 2–3 px of it
+OVERSHOOT_TOLERANCE = 4 / 255  # a few grey levels: JPEG noise and rounding stay under it, a halo does not
+
+
+def overshoot_pct(sr_y: torch.Tensor, hr_y: torch.Tensor) -> float:
+    """Halos: the share of pixels, in %, whose luma (H, W) leaves the HR's range over their 7×7 neighbourhood by more
+    than `OVERSHOOT_TOLERANCE`. A soft output stays inside that range; sharpening (a decoder pushed towards the HR's
+    high-frequency energy) overshoots it in a dark and a bright band along each edge, which the spectral checks
+    count as detail."""
+    pad = OVERSHOOT_NEIGHBOURHOOD // 2
+    hr = hr_y.double()[None, None]
+    highest = torch.nn.functional.max_pool2d(hr, OVERSHOOT_NEIGHBOURHOOD, stride=1, padding=pad)[0, 0]
+    lowest = -torch.nn.functional.max_pool2d(-hr, OVERSHOOT_NEIGHBOURHOOD, stride=1, padding=pad)[0, 0]
+    sr = sr_y.double()
+    outside = (sr > highest + OVERSHOOT_TOLERANCE) | (sr < lowest - OVERSHOOT_TOLERANCE)
+    return round(100 * float(outside.double().mean()), 2)

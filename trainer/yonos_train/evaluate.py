@@ -14,7 +14,7 @@ import onnxruntime as ort
 import torch
 import torch.nn.functional as F
 
-from .artifacts import BLOCK, STIPPLE_WINDOW, grid_excess_db, stipple_pct
+from .artifacts import BLOCK, STIPPLE_WINDOW, grid_excess_db, overshoot_pct, stipple_pct
 from .data import load_rgb, scan_images
 from .degrade import SAMPLERS, camera_jpeg, degrade
 from .diffusion import ddim_sample
@@ -222,13 +222,14 @@ def image_metrics(
     sr: torch.Tensor, hr: torch.Tensor, scale: int, niqe_model: NiqeModel | None, faithful: torch.Tensor | None = None
 ) -> dict:
     """Distortion and perception of one output (3,H,W) against its HR: PSNR/SSIM-Y and the high-frequency energy
-    ratio on Y with a border of `scale`; NIQE with a model; the grid artifact check on images of a block or more;
-    the share of windows with a 2-px stipple; ΔE00 against the faithful output when given, per pixel and blurred
-    (the colour shift alone)."""
+    ratio and the halo share (overshoot) on Y with a border of `scale`; NIQE with a model; the grid artifact check on
+    images of a block or more; the share of windows with a 2-px stipple; ΔE00 against the faithful output when
+    given, per pixel and blurred (the colour shift alone)."""
     sr = sr.clamp(0, 1)
     psnr_y, ssim_y = score(sr, hr, scale)
     y_sr, y_hr = (rgb_to_y(x[None])[0, scale:-scale, scale:-scale] for x in (sr, hr))
     metrics: dict = {"psnr_y": psnr_y, "ssim_y": ssim_y, "hf_ratio": hf_energy_ratio(y_sr, y_hr, 0.5 / scale)}
+    metrics["overshoot_pct"] = overshoot_pct(y_sr, y_hr)
     metrics |= reference_metrics(sr, niqe_model)
     if min(hr.shape[1:]) >= BLOCK:
         metrics["grid_excess_db"] = grid_excess_db(rgb_to_y(sr[None])[0], rgb_to_y(hr[None])[0], scale)
