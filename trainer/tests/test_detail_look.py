@@ -30,6 +30,7 @@ from yonos_train.losses import (
     stipple_excess_loss,
 )
 from yonos_train.models import SRDecoder, UNet
+from yonos_train.pipeline import look_facts
 from yonos_train.train import Autoencoder, build_decoder, decoder_grids
 
 CONFIG = PRESETS["tiny"]
@@ -407,3 +408,14 @@ def test_the_detailed_decoders_loss_adds_the_stipple_term_at_its_weight():
     features_real = weighted.discriminator(hr)[0]
     expected = plain.decoder_loss(plain.decoder(z, lr), hr, features_real) + 20.0 * stipple_excess_loss(fake, hr)
     torch.testing.assert_close(weighted.decoder_loss(fake, hr, features_real), expected)
+
+
+def test_the_manifest_names_the_stipple_term_and_the_antialiased_discriminator_when_they_were_on():
+    detail = replace_nested(load_config("default"), {"decoder_loss": "detail"})
+    plain = look_facts(detail)["detailed"]
+    assert "stipple" not in plain["loss"] and "blur" not in plain["discriminator"]
+    config = replace_nested(detail, {"detail": {"stipple_weight": 10.0, "antialias": True, "head_grid": True}})
+    facts = look_facts(config)["detailed"]
+    assert "10.0 × 2-px tone above HR's per 16-px window" in facts["loss"]
+    assert "the head's 2-px cell" in facts["loss"]
+    assert "[1, 2, 1]² blur before each stride-2 convolution" in facts["discriminator"]

@@ -146,11 +146,14 @@ def look_facts(config: Config) -> dict:
             "initialised_from": "the faithful decoder",
             "loss": f"L1 + FFT + {d.amplitude_weight} × Fourier amplitude L1 (Fuoli et al. 2021)"
             f" + {d.grid_weight} × amplitude above HR's at the LR-pixel and latent grids"
-            f" + {d.feature_weight} × discriminator feature matching (pix2pixHD eq. 4,"
+            + (" and the head's 2-px cell" if d.head_grid else "")
+            + (f" + {d.stipple_weight} × 2-px tone above HR's per 16-px window" if d.stipple_weight else "")
+            + f" + {d.feature_weight} × discriminator feature matching (pix2pixHD eq. 4,"
             " in place of LPIPS: no pretrained network available) + λ × hinge adversarial loss,"
             f" λ adaptive (Esser et al. eq. 7) × {d.disc_weight}",
             "discriminator": f"PatchGAN (pix2pix), {d.layers} stride-2 levels from width {d.width}, no normalisation,"
-            " trained from scratch",
+            + (" [1, 2, 1]² blur before each stride-2 convolution (Zhang 2019)," if d.antialias else "")
+            + " trained from scratch",
             "disc_start": d.disc_start,
             "steps": d.steps,
             "lr": d.lr,
