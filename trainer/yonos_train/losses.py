@@ -69,7 +69,7 @@ def nyquist_amplitudes(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
 
     channels = image.float().flatten(0, 1)
     along_x, along_y = along_rows(channels), along_rows(channels.transpose(1, 2)).transpose(1, 2)
-    return along_x.view(*image.shape[:2], *along_x.shape[1:]), along_y.reshape(*image.shape[:2], *along_y.shape[1:])
+    return along_x.reshape(*image.shape[:2], *along_x.shape[1:]), along_y.reshape(*image.shape[:2], *along_y.shape[1:])
 
 
 def amplitude_spectrum(image: torch.Tensor) -> torch.Tensor:
